@@ -1,0 +1,42 @@
+# The two commands: `make run` (demo clinic on http://127.0.0.1:5000) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run web worker test test-sqlite test-postgresql migrations-check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Migrate, load the demo clinic into an empty database, then serve the web app with
+# a Celery worker and beat beside it (embedded broker: no Redis, no SMTP needed).
+run: install
+	$(BIN)/clinic db upgrade
+	$(BIN)/clinic demo --if-empty
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A worker worker --beat --loglevel=INFO --concurrency=2 & \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'clinic:create_app()'
+
+# The whole suite on SQLite, then again on PostgreSQL (skipped, and said so, when
+# PostgreSQL is not answering, unless CLINIC_REQUIRE_SERVICES=1).
+test: install
+	CLINIC_TEST_DB=sqlite $(BIN)/pytest
+	CLINIC_TEST_DB=postgresql $(BIN)/pytest
+
+test-sqlite: install
+	CLINIC_TEST_DB=sqlite $(BIN)/pytest $(ARGS)
+
+test-postgresql: install
+	CLINIC_TEST_DB=postgresql $(BIN)/pytest $(ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

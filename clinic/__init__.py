@@ -1,0 +1,124 @@
+"""Clinic: case management for early-childhood home-visiting programs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, abort, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from clinic import config as config_module
+from clinic.extensions import babel, csrf, db, limiter, login_manager
+from clinic.permissions import PUBLIC, role_allows
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config_module.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    if app.config.get("PROXY_COUNT"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1, x_host=1)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app)
+    login_manager.init_app(app)
+
+    _import_models()
+    _register_blueprints(app)
+    _register_request_lifecycle(app)
+    _register_template_helpers(app)
+
+    from clinic.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _import_models() -> None:
+    """Every model module, so relationships resolve and Alembic sees all tables."""
+    import clinic.auth.models  # noqa: F401
+    import clinic.cases.audit  # noqa: F401
+    import clinic.cases.models  # noqa: F401
+    import clinic.mail.models  # noqa: F401
+    import clinic.referrals.models  # noqa: F401
+    import clinic.screening.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from clinic.api import bp as api_bp
+    from clinic.auth.views import bp as auth_bp
+    from clinic.cases.views import bp as cases_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing to forge
+    app.view_functions["static"].access_rule = PUBLIC
+
+
+def _register_request_lifecycle(app: Flask) -> None:
+    from clinic.auth import sessions
+
+    @app.before_request
+    def enforce_access_rule():
+        """Load the user, then apply the route's declared rule (404 when undeclared)."""
+        view = app.view_functions.get(request.endpoint or "")
+        if view is None:
+            return None  # werkzeug answers 404/405 itself
+        rule = getattr(view, "access_rule", None)
+        if rule is None:
+            abort(404)
+        if request.blueprint == "api":
+            from clinic.api.auth import authenticate_request
+
+            user = authenticate_request()
+        else:
+            user = sessions.current_session_user()
+        g.user = user
+        if rule == PUBLIC:
+            return None
+        if user is None:
+            if request.blueprint == "api":
+                from clinic.api.errors import error_response
+
+                return error_response(401, "unauthorized", "Sign in with a bearer token.")
+            return login_manager.unauthorized()
+        if not role_allows(user, rule):
+            abort(403)
+        return None
+
+    @app.after_request
+    def commit_or_roll_back(response):
+        """One transaction per request: commit on success, roll back otherwise."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
+        if request.blueprint != "api" and current_user_is_signed_in():
+            # Pages with health information are never kept in a shared cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def current_user_is_signed_in() -> bool:
+    return getattr(g, "user", None) is not None
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from clinic import templating
+
+    templating.init_app(app)

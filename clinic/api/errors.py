@@ -1,0 +1,62 @@
+"""One error shape for the API: {"error": {"code", "message", "fields"?}}."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+CODES = {
+    400: "malformed",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = fields
+        self.code = code or CODES.get(status, "error")
+
+
+def error_response(status: int, code: str | None, message: str, fields: dict[str, str] | None = None):
+    body: dict = {"code": code or CODES.get(status, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
+
+
+def fields_from_validation_error(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        name = ".".join(str(part) for part in err["loc"]) or "body"
+        fields.setdefault(name, err["msg"])
+    return fields
+
+
+def register(bp) -> None:
+    @bp.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @bp.errorhandler(ValidationError)
+    def _validation_error(exc: ValidationError):
+        return error_response(422, "invalid", "Some fields are not valid.", fields_from_validation_error(exc))
+
+    @bp.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        return error_response(status, None, exc.description or CODES.get(status, "error"))

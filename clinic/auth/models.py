@@ -1,0 +1,99 @@
+"""Staff accounts, teams and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.db import Base, TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    pass
+
+ROLES = ("home_visitor", "supervisor", "admin")
+
+
+def _new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES}", name="role"),
+        # Emails are unique whatever their case: the index is on lower(email).
+        Index("uq_users_email_lower", func.lower("email"), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the session identifier: changing it ends every session of the user
+    # (password reset, deactivation) without a server-side session store.
+    session_nonce: Mapped[str] = mapped_column(String(32), default=_new_nonce)
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="RESTRICT"), index=True
+    )
+    deactivated_at: Mapped[datetime | None]
+
+    team: Mapped[Team | None] = relationship(foreign_keys=[team_id], back_populates="visitors")
+    supervised_teams: Mapped[list[Team]] = relationship(
+        foreign_keys="Team.supervisor_id", back_populates="supervisor"
+    )
+
+    # Flask-Login's user protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_nonce}"
+
+    def rotate_sessions(self) -> None:
+        self.session_nonce = _new_nonce()
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class Team(TimestampMixin, Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    supervisor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT", use_alter=True), index=True
+    )
+
+    supervisor: Mapped[User | None] = relationship(
+        foreign_keys=[supervisor_id], back_populates="supervised_teams"
+    )
+    visitors: Mapped[list[User]] = relationship(
+        foreign_keys=[User.team_id], back_populates="team", order_by="User.name"
+    )
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,58 @@
+"""Browser sessions: Flask-Login's loader, a fresh session on sign-in, idle expiry."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, session
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from clinic.auth.models import User
+from clinic.extensions import db, login_manager
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.session_protection = "strong"
+
+_LAST_SEEN = "_last_seen"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Sessions carry ``<id>.<nonce>``; a rotated nonce or a deactivation ends them."""
+    user_id, _, nonce = session_id.partition(".")
+    if not user_id.isdigit() or not nonce:
+        return None
+    user = db.session.scalars(
+        select(User).where(User.id == int(user_id), User.is_active.is_(True))
+    ).first()
+    if user is None or user.session_nonce != nonce:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """Sign in with a brand-new session (no fixation of a pre-sign-in session)."""
+    session.clear()
+    login_user(user, remember=False)
+    session.permanent = True
+    session[_LAST_SEEN] = int(time.time())
+
+
+def end_session() -> None:
+    logout_user()
+    session.clear()
+
+
+def current_session_user() -> User | None:
+    """The signed-in user, or None after 30 minutes without a request."""
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    idle_limit = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    if now - session.get(_LAST_SEEN, 0) > idle_limit:
+        end_session()
+        return None
+    session[_LAST_SEEN] = now
+    return current_user._get_current_object()

@@ -1,0 +1,39 @@
+"""Sign-in and sign-out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from clinic.auth import services, sessions
+from clinic.auth.forms import LoginForm
+from clinic.permissions import PUBLIC, STAFF, access
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        if result.user is not None:
+            sessions.start_session(result.user)
+            return redirect(url_for("cases.caseload"))
+        if result.throttled:
+            form.form_errors.append("Too many failed sign-ins. Wait a few minutes and try again.")
+            return render_template("auth/login.html", form=form), 429
+        form.form_errors.append("Email or password is not right.")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@access(STAFF)
+def logout():
+    # CSRFProtect has already checked the token of this POST.
+    sessions.end_session()
+    flash("You are signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+from clinic.auth import admin_views  # noqa: E402,F401  (staff and team pages)

@@ -1,0 +1,77 @@
+"""The audit log: who did what to which record, when, from where."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import has_request_context, request
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.auth.models import User
+from clinic.db import Base, utcnow
+from clinic.extensions import db
+from sqlalchemy.orm import Session
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_record", "record_type", "record_id"),
+        Index("ix_audit_events_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    action: Mapped[str] = mapped_column(String(50))
+    record_type: Mapped[str] = mapped_column(String(50))
+    record_id: Mapped[int | None]
+    family_id: Mapped[int | None] = mapped_column(index=True)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    # What changed, by field name only: the log must not become a second copy of
+    # the health record.
+    detail: Mapped[str | None] = mapped_column(String(1000))
+
+    user: Mapped[User | None] = relationship()
+
+
+def record(
+    action: str,
+    record_type: str,
+    record_id: int | None,
+    *,
+    user: User | None,
+    family_id: int | None = None,
+    detail: str | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (commits with the change)."""
+    event = AuditEvent(
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        user_id=user.id if user is not None else None,
+        family_id=family_id,
+        ip_address=request.remote_addr if has_request_context() else None,
+        detail=detail[:1000] if detail else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def record_now(action: str, record_type: str, record_id: int | None, *, detail: str | None = None) -> None:
+    """Write a security event in its own transaction.
+
+    Failed and throttled sign-ins must be logged even though the request that
+    reports them is rolled back.
+    """
+    with Session(db.engine) as session, session.begin():
+        session.add(
+            AuditEvent(
+                action=action,
+                record_type=record_type,
+                record_id=record_id,
+                ip_address=request.remote_addr if has_request_context() else None,
+                detail=detail[:1000] if detail else None,
+            )
+        )

@@ -1,0 +1,56 @@
+"""Template globals and filters shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, url_for
+
+
+def clinic_today() -> date:
+    """Today in the clinic's time zone (rule 9)."""
+    return datetime.now(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
+
+
+def local_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+
+
+def months_label(months: int) -> str:
+    return "1 month" if months == 1 else f"{months} months"
+
+
+# Top navigation: (endpoint, label, access rule); links to blueprints that are not
+# registered are left out.
+NAV = (
+    ("referrals.index", "Referrals", "staff"),
+    ("reports.caseload_overview", "Team caseload", "supervisor"),
+    ("auth.staff", "Staff", "admin"),
+    ("auth.teams", "Teams", "admin"),
+    ("cases.audit_log", "Audit log", "admin"),
+    ("mail.outbox", "Mail", "staff"),
+)
+
+
+def nav_items(user) -> list[dict]:
+    from clinic.permissions import role_allows
+
+    return [
+        {"url": url_for(endpoint), "label": label}
+        for endpoint, label, rule in NAV
+        if endpoint in current_app.view_functions and role_allows(user, rule)
+    ]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["months"] = months_label
+    app.jinja_env.globals["clinic_today"] = clinic_today
+
+    @app.context_processor
+    def _user():
+        return {"user": getattr(g, "user", None)}

@@ -1,0 +1,103 @@
+"""factory_boy factories for the models; they commit, like the app does."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from clinic.auth.models import Team, User
+from clinic.auth.passwords import hash_password
+from clinic.cases.models import Caregiver, Child, Family, FollowUp
+from clinic.extensions import db
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashing once keeps the suite fast
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class TeamFactory(Base):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class UserFactory(Base):
+    """A home visitor in a team of their own unless ``team`` is given."""
+
+    class Meta:
+        model = User
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"staff{n}@clinic.test")
+    role = "home_visitor"
+    password_hash = _PASSWORD_HASH
+    team = factory.SubFactory(TeamFactory)
+
+
+class SupervisorFactory(UserFactory):
+    role = "supervisor"
+    team = None
+
+    @factory.post_generation
+    def supervises(self, create, teams, **kwargs):
+        for team in teams or []:
+            team.supervisor = self
+        if create and teams:
+            db.session.commit()
+
+
+class AdminFactory(UserFactory):
+    role = "admin"
+    team = None
+
+
+class FamilyFactory(Base):
+    class Meta:
+        model = Family
+
+    name = factory.Sequence(lambda n: f"Family {n}")
+    language = "en"
+    assigned_visitor = factory.SubFactory(UserFactory)
+
+
+class CaregiverFactory(Base):
+    class Meta:
+        model = Caregiver
+
+    family = factory.SubFactory(FamilyFactory)
+    name = factory.Faker("name")
+    relationship_to_children = "mother"
+    email = factory.Sequence(lambda n: f"caregiver{n}@families.test")
+    phone = "555-0100"
+    is_primary = True
+    email_opt_in = True
+
+
+class ChildFactory(Base):
+    class Meta:
+        model = Child
+
+    family = factory.SubFactory(FamilyFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = factory.LazyFunction(lambda: date.today() - timedelta(days=200))
+    gestational_age_weeks = None
+
+
+class FollowUpFactory(Base):
+    class Meta:
+        model = FollowUp
+
+    family = factory.SubFactory(FamilyFactory)
+    kind = "visit"
+    due_on = factory.LazyFunction(lambda: date.today() + timedelta(days=3))
+    status = "scheduled"
