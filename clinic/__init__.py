@@ -51,9 +51,13 @@ def _register_blueprints(app: Flask) -> None:
     from clinic.api import bp as api_bp
     from clinic.auth.views import bp as auth_bp
     from clinic.cases.views import bp as cases_bp
+    from clinic.mail.views import bp as mail_bp
+    from clinic.referrals.views import bp as referrals_bp
+    from clinic.reports.views import bp as reports_bp
+    from clinic.screening.views import bp as screening_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(cases_bp)
+    for blueprint in (auth_bp, cases_bp, screening_bp, referrals_bp, reports_bp, mail_bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing to forge
     app.view_functions["static"].access_rule = PUBLIC

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import Flask, current_app, g, url_for
 
-
-def clinic_today() -> date:
-    """Today in the clinic's time zone (rule 9)."""
-    return datetime.now(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
+from clinic import clock
 
 
 def local_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(clock.clinic_timezone()).strftime("%Y-%m-%d %H:%M")
 
 
 def months_label(months: int) -> str:
@@ -49,7 +45,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["months"] = months_label
-    app.jinja_env.globals["clinic_today"] = clinic_today
+    app.jinja_env.globals["clinic_today"] = clock.today
 
     @app.context_processor
     def _user():

@@ -15,17 +15,8 @@ from clinic.auth.models import ROLES, ApiToken, Team, User
 from clinic.auth.passwords import hash_password, password_problem, verify_password
 from clinic.cases import audit
 from clinic.db import utcnow
+from clinic.errors import ServiceError
 from clinic.extensions import db, limiter
-
-
-class ServiceError(ValueError):
-    """A request that breaks a rule; ``field`` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
 
 
 def normalize_email(email: str) -> str:

@@ -1,0 +1,76 @@
+"""Read models for lists: a fixed number of queries, whatever the page size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from clinic.auth.models import User
+from clinic.cases.models import Child, Family
+from clinic.extensions import db
+from clinic.permissions import family_scope
+
+MAX_PER_PAGE = 100
+
+
+@dataclass
+class FamilyPage:
+    items: list[Family]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_families(
+    user: User, q: str = "", page: int = 1, per_page: int = 25, status: str | None = None
+) -> FamilyPage:
+    """Families in the user's scope, matching ``q`` on the family or a child's name.
+
+    Three queries: the count, the page of families, and their children and
+    caregivers (loaded together with ``selectinload``).
+    """
+    page = max(page, 1)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    conditions = [family_scope(user)]
+    if status:
+        conditions.append(Family.status == status)
+    q = (q or "").strip()
+    if q:
+        pattern = f"%{_escape_like(q.lower())}%"
+        child_match = (
+            select(Child.family_id)
+            .where(
+                or_(
+                    func.lower(Child.first_name).like(pattern, escape="\\"),
+                    func.lower(Child.last_name).like(pattern, escape="\\"),
+                    func.lower(Child.first_name + " " + Child.last_name).like(pattern, escape="\\"),
+                )
+            )
+        )
+        conditions.append(or_(func.lower(Family.name).like(pattern, escape="\\"), Family.id.in_(child_match)))
+    total = db.session.scalar(select(func.count(Family.id)).where(*conditions)) or 0
+    items = list(
+        db.session.scalars(
+            select(Family)
+            .where(*conditions)
+            .options(
+                selectinload(Family.children),
+                selectinload(Family.caregivers),
+                selectinload(Family.assigned_visitor),
+            )
+            .order_by(Family.name, Family.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return FamilyPage(items=items, total=total, page=page, per_page=per_page)

@@ -1,0 +1,209 @@
+"""Every write to a family, caregiver or child, with its audit event.
+
+Services validate the rules a form or schema cannot (scope, dates), raise
+:class:`ServiceError` naming the field, flush, and never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from clinic import clock
+from clinic.auth.models import User
+from clinic.cases import audit
+from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family, FamilyAssignment
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.permissions import assignable_visitors, can_reassign
+
+FAMILY_FIELDS = ("name", "language", "address", "status")
+CAREGIVER_FIELDS = ("name", "relationship_to_children", "email", "phone", "is_primary", "email_opt_in")
+CHILD_FIELDS = ("first_name", "last_name", "date_of_birth", "gestational_age_weeks")
+OLDEST_CHILD_YEARS = 6
+
+
+def _assignable_visitor(by: User, visitor_id: int | None) -> User:
+    if visitor_id is None:
+        if by.role == "home_visitor":
+            return by
+        raise ServiceError("Choose the home visitor for this family.", "assigned_visitor_id")
+    visitor = db.session.scalars(assignable_visitors(by).where(User.id == visitor_id)).first()
+    if visitor is None:
+        raise ServiceError("Choose an active home visitor you may assign.", "assigned_visitor_id")
+    return visitor
+
+
+def _check_family_values(values: dict) -> None:
+    if "language" in values and values["language"] not in LANGUAGES:
+        raise ServiceError(f"Language must be one of {', '.join(LANGUAGES)}.", "language")
+    if "status" in values and values["status"] not in FAMILY_STATUSES:
+        raise ServiceError("Status must be active or closed.", "status")
+    if "name" in values and not (values["name"] or "").strip():
+        raise ServiceError("Give the family a name.", "name")
+
+
+def create_family(
+    by: User,
+    *,
+    name: str,
+    language: str = "en",
+    address: str | None = None,
+    assigned_visitor_id: int | None = None,
+    caregivers: list[dict] | tuple = (),
+) -> Family:
+    """A new family; a home visitor's new family is assigned to them."""
+    if by.role == "home_visitor":
+        assigned_visitor_id = by.id
+    _check_family_values({"name": name, "language": language})
+    visitor = _assignable_visitor(by, assigned_visitor_id)
+    family = Family(name=name.strip(), language=language, address=address or None, assigned_visitor=visitor)
+    db.session.add(family)
+    db.session.flush()
+    db.session.add(FamilyAssignment(family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id))
+    audit.record("create", "family", family.id, user=by, family_id=family.id)
+    for index, values in enumerate(caregivers):
+        try:
+            add_caregiver(by, family, **values)
+        except ServiceError as exc:
+            raise ServiceError(exc.message, f"caregivers.{index}.{exc.field}", exc.code) from exc
+    return family
+
+
+def update_family(by: User, family: Family, **values) -> Family:
+    values = {k: v for k, v in values.items() if k in FAMILY_FIELDS}
+    _check_family_values(values)
+    changed = _apply(family, values)
+    if changed:
+        audit.record("update", "family", family.id, user=by, family_id=family.id, detail=",".join(changed))
+    return family
+
+
+def reassign_family(by: User, family: Family, visitor_id: int, note: str | None = None) -> FamilyAssignment:
+    """Move a family to another visitor of the supervisor's teams; kept in its history."""
+    if not can_reassign(by):
+        raise ServiceError("Only supervisors reassign families.", "assigned_visitor_id", "forbidden")
+    visitor = _assignable_visitor(by, visitor_id)
+    if visitor.id == family.assigned_visitor_id:
+        raise ServiceError("The family is already assigned to this visitor.", "assigned_visitor_id")
+    previous = family.assigned_visitor_id
+    family.assigned_visitor = visitor
+    assignment = FamilyAssignment(family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id, note=note or None)
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(
+        "reassign", "family", family.id, user=by, family_id=family.id, detail=f"from={previous},to={visitor.id}"
+    )
+    return assignment
+
+
+def _check_caregiver_values(values: dict) -> None:
+    if "name" in values and not (values["name"] or "").strip():
+        raise ServiceError("Give the caregiver's name.", "name")
+    if "relationship_to_children" in values and not (values["relationship_to_children"] or "").strip():
+        raise ServiceError("Say how the caregiver is related to the children.", "relationship")
+    email = values.get("email")
+    if email and ("@" not in email or len(email) > 320):
+        raise ServiceError("Give a valid email address.", "email")
+    if values.get("email_opt_in") and "email" in values and not email:
+        raise ServiceError("Reminders need an email address.", "email_opt_in")
+
+
+def add_caregiver(by: User, family: Family, **values) -> Caregiver:
+    if "relationship" in values:
+        values["relationship_to_children"] = values.pop("relationship")
+    values = {k: v for k, v in values.items() if k in CAREGIVER_FIELDS}
+    values.setdefault("name", "")
+    values.setdefault("relationship_to_children", "")
+    _check_caregiver_values(values)
+    caregiver = Caregiver(family=family)
+    _apply(caregiver, {**values, "email": values.get("email") or None, "phone": values.get("phone") or None})
+    db.session.add(caregiver)
+    db.session.flush()
+    audit.record("create", "caregiver", caregiver.id, user=by, family_id=family.id)
+    return caregiver
+
+
+def update_caregiver(by: User, caregiver: Caregiver, **values) -> Caregiver:
+    if "relationship" in values:
+        values["relationship_to_children"] = values.pop("relationship")
+    values = {k: v for k, v in values.items() if k in CAREGIVER_FIELDS}
+    _check_caregiver_values({"email": caregiver.email, **values})
+    if "email" in values:
+        values["email"] = values["email"] or None
+    changed = _apply(caregiver, values)
+    if changed:
+        audit.record(
+            "update", "caregiver", caregiver.id, user=by, family_id=caregiver.family_id, detail=",".join(changed)
+        )
+    return caregiver
+
+
+def _check_child_values(values: dict) -> None:
+    for field, label in (("first_name", "first name"), ("last_name", "last name")):
+        if field in values and not (values[field] or "").strip():
+            raise ServiceError(f"Give the child's {label}.", field)
+    born = values.get("date_of_birth")
+    if born is not None:
+        if not isinstance(born, date):
+            raise ServiceError("Give the date of birth as YYYY-MM-DD.", "date_of_birth")
+        today = clock.today()
+        if born > today:
+            raise ServiceError("The date of birth cannot be in the future.", "date_of_birth")
+        if born.year < today.year - OLDEST_CHILD_YEARS:
+            raise ServiceError(
+                f"The program serves children under {OLDEST_CHILD_YEARS}; check the year.", "date_of_birth"
+            )
+    weeks = values.get("gestational_age_weeks")
+    if weeks is not None and not 20 <= weeks <= 45:
+        raise ServiceError("Gestational age is between 20 and 45 weeks (leave empty if unknown).", "gestational_age_weeks")
+
+
+def add_child(by: User, family: Family, **values) -> Child:
+    values = {k: v for k, v in values.items() if k in CHILD_FIELDS}
+    for required in ("first_name", "last_name"):
+        values.setdefault(required, "")
+    if values.get("date_of_birth") is None:
+        raise ServiceError("Give the date of birth.", "date_of_birth")
+    _check_child_values(values)
+    child = Child(family=family)
+    _apply(child, values)
+    db.session.add(child)
+    db.session.flush()
+    audit.record("create", "child", child.id, user=by, family_id=family.id)
+    return child
+
+
+def update_child(by: User, child: Child, **values) -> Child:
+    values = {k: v for k, v in values.items() if k in CHILD_FIELDS}
+    _check_child_values(values)
+    changed = _apply(child, values)
+    if changed:
+        audit.record("update", "child", child.id, user=by, family_id=child.family_id, detail=",".join(changed))
+    return child
+
+
+def record_view(by: User, record_type: str, record_id: int, family_id: int) -> None:
+    """Reads of health records are audited as well as changes."""
+    audit.record("view", record_type, record_id, user=by, family_id=family_id)
+
+
+def _apply(record, values: dict) -> list[str]:
+    """Set the values that differ; returns the names of the fields changed."""
+    changed = []
+    for field, value in values.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if getattr(record, field) != value:
+            setattr(record, field, value)
+            changed.append(field)
+    return changed
+
+
+def family_history(family: Family) -> list[FamilyAssignment]:
+    return list(
+        db.session.scalars(
+            select(FamilyAssignment).where(FamilyAssignment.family_id == family.id).order_by(FamilyAssignment.id)
+        )
+    )
