@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timezone
 
+from flask import current_app
 from flask.globals import app_ctx
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -106,26 +107,37 @@ def _app_context_id() -> int:
         return threading.get_ident()
 
 
+class AppSession(Session):
+    """A session bound to the engine of the app whose context is active."""
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        if self.bind is not None:
+            return self.bind
+        return current_app.extensions["clinic.db"].engine
+
+
+class _AppEngine:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+
 class Database:
-    """The engine and the scoped session, bound to an app by ``init_app``."""
+    """The scoped session; each app keeps its own engine (bound by ``init_app``)."""
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
         # One session per app context (each request, task and CLI command has its own).
-        self.session = scoped_session(sessionmaker(), scopefunc=_app_context_id)
+        self.session = scoped_session(sessionmaker(class_=AppSession), scopefunc=_app_context_id)
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["clinic.db"].engine
 
     def init_app(self, app) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.session.remove()
-        self.session.configure(bind=self.engine)
-        app.extensions["clinic.db"] = self
+        app.extensions["clinic.db"] = _AppEngine(make_engine(app.config["DATABASE_URL"]))
 
         @app.teardown_appcontext
         def _remove_session(_exc):
             self.session.remove()
-
 
 
 def after_commit(session, callback) -> None:

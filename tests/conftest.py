@@ -93,10 +93,13 @@ class AppContextClient(FlaskClient):
     """Each request in an app context of its own, as in production.
 
     Without this, a request made while the test holds an app context would share
-    the test's ``g`` and database session.
+    the test's ``g`` and database session. The test's own transaction ends first, as
+    a user's previous request would have: it cannot hold a stale snapshot (or a lock)
+    while the request writes, and what it reads afterwards is fresh.
     """
 
     def open(self, *args, **kwargs):
+        _db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -120,7 +123,7 @@ def app(database_url, tmp_path_factory):
     yield app
     with app.app_context():
         Base.metadata.drop_all(_db.engine)
-    _db.engine.dispose()
+        _db.engine.dispose()
 
 
 def empty_all_tables() -> None:

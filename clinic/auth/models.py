@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING
-
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import Base, TimestampMixin, utcnow
-
-if TYPE_CHECKING:
-    pass
 
 ROLES = ("home_visitor", "supervisor", "admin")
 
@@ -23,11 +18,7 @@ def _new_nonce() -> str:
 
 class User(TimestampMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint(f"role IN {ROLES}", name="role"),
-        # Emails are unique whatever their case: the index is on lower(email).
-        Index("uq_users_email_lower", func.lower("email"), unique=True),
-    )
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
@@ -65,6 +56,10 @@ class User(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+# Emails are unique whatever their case.
+Index("uq_users_email_lower", func.lower(User.email), unique=True)
 
 
 class Team(TimestampMixin, Base):
