@@ -8,7 +8,7 @@ from flask import Flask, abort, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from clinic import config as config_module
-from clinic.extensions import babel, csrf, db, limiter, login_manager
+from clinic import extensions
 from clinic.permissions import PUBLIC, role_allows
 
 
@@ -20,11 +20,12 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1, x_host=1)
 
-    db.init_app(app)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    babel.init_app(app)
-    login_manager.init_app(app)
+    # Imported as a module: ``clinic.db`` must stay the module (migrations use it).
+    extensions.db.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.babel.init_app(app)
+    extensions.login_manager.init_app(app)
 
     _import_models()
     _register_blueprints(app)
@@ -59,7 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, cases_bp, screening_bp, referrals_bp, reports_bp, mail_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing to forge
+    extensions.csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing to forge
     app.view_functions["static"].access_rule = PUBLIC
 
 
@@ -89,7 +90,7 @@ def _register_request_lifecycle(app: Flask) -> None:
                 from clinic.api.errors import error_response
 
                 return error_response(401, "unauthorized", "Sign in with a bearer token.")
-            return login_manager.unauthorized()
+            return extensions.login_manager.unauthorized()
         if not role_allows(user, rule):
             abort(403)
         return None
@@ -98,9 +99,9 @@ def _register_request_lifecycle(app: Flask) -> None:
     def commit_or_roll_back(response):
         """One transaction per request: commit on success, roll back otherwise."""
         if response.status_code < 400:
-            db.session.commit()
+            extensions.db.session.commit()
         else:
-            db.session.rollback()
+            extensions.db.session.rollback()
         return response
 
     @app.after_request

@@ -23,3 +23,29 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(teams_cli)
+    app.cli.add_command(demo)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database has staff already.")
+@with_appcontext
+def demo(if_empty: bool) -> None:
+    """Fill an empty database with a believable demo clinic."""
+    from clinic import clock
+    from clinic.demo import DEMO_PASSWORD, database_is_empty, load_demo
+    from clinic.extensions import db
+
+    if not database_is_empty():
+        if if_empty:
+            click.echo("The database already has data; the demo clinic is not loaded again.")
+            return
+        raise click.ClickException("The database is not empty; the demo clinic loads only into an empty one.")
+    summary = load_demo(clock.today())
+    db.session.commit()
+    click.echo(
+        f"Demo clinic loaded: {summary.families} families, {summary.children} children, "
+        f"{summary.screenings} screenings, {len(summary.referrals)} referrals."
+    )
+    click.echo(f"Sign in at the address below with password {DEMO_PASSWORD!r} as:")
+    for role, email in summary.sign_ins:
+        click.echo(f"  {email:<28} {role}")

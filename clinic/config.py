@@ -47,6 +47,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "clinic@localhost"),
         "PUBLIC_URL": public_url,
+        # Number of reverse proxies in front of the app whose X-Forwarded-* to trust.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "CLINIC_TIMEZONE": timezone,
         "REMINDER_DAYS": int(os.environ.get("REMINDER_DAYS", "7")),
         # Sessions: HttpOnly and SameSite always, Secure when served over https.
@@ -66,7 +68,7 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": "translations",
-        "CELERY_BROKER_URL": redis_url or f"filesystem://",
+        "CELERY_BROKER_URL": redis_url or "filesystem://",
         "CELERY_BROKER_FOLDER": str(instance_path / "broker"),
         "CELERY_RESULT_BACKEND": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": False,
