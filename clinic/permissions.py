@@ -134,3 +134,59 @@ def can_transition_referrals(user: User) -> bool:
 
 def can_manage_staff(user: User) -> bool:
     return user.role == "admin"
+
+
+def can_see_other_caseloads(user: User) -> bool:
+    """Whether the user sees families of several visitors (and so needs their names)."""
+    return user.role in ("supervisor", "admin")
+
+
+def get_screening_or_404(user: User, screening_id: int):
+    """A screening, scoped through its child's family (screenings have no family_id)."""
+    from clinic.screening.models import Screening
+
+    record = db.session.scalars(
+        select(Screening)
+        .join(Child, Screening.child_id == Child.id)
+        .join(Family, Child.family_id == Family.id)
+        .where(Screening.id == screening_id, family_scope(user))
+    ).first()
+    if record is None:
+        abort(404)
+    return record
+
+
+def outbox_scope(user: User) -> ColumnElement[bool]:
+    """SQL condition on ``OutboxMessage``: the emails ``user`` may read in the mail viewer.
+
+    Admins read every email; other staff those about families in their scope and
+    those sent to themselves (their overdue digests).
+    """
+    from clinic.mail.models import OutboxMessage
+
+    if not user.is_active:
+        return false()
+    if user.role == "admin":
+        return true()
+    return OutboxMessage.family_id.in_(visible_family_ids(user)) | (OutboxMessage.user_id == user.id)
+
+
+def get_outbox_message_or_404(user: User, message_id: int):
+    from clinic.mail.models import OutboxMessage
+
+    record = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id == message_id, outbox_scope(user))
+    ).first()
+    if record is None:
+        abort(404)
+    return record
+
+
+def overseen_visitors(user: User) -> Select:
+    """Home visitors (deactivated ones too) whose caseloads ``user`` oversees."""
+    query = select(User).where(User.role == "home_visitor")
+    if user.role == "admin":
+        return query
+    if user.role == "supervisor":
+        return query.where(User.id.in_(supervised_visitor_ids(user)))
+    return query.where(false())

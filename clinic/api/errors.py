@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from clinic.api.schemas import MAX_ID
+from clinic.errors import ServiceError
 
 CODES = {
     400: "malformed",
@@ -47,7 +50,44 @@ def fields_from_validation_error(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
+def from_service_error(exc: ServiceError) -> ApiError:
+    """A rule broken in a service: 409 for conflicts, 403 when forbidden, else 422."""
+    status = {"conflict": 409, "forbidden": 403}.get(exc.code, 422)
+    fields = getattr(exc, "fields", None) or ({exc.field: exc.message} if exc.field else None)
+    message = "Some fields are not valid." if fields and len(fields) > 1 else exc.message
+    return ApiError(status, message, fields)
+
+
+def _routing_error(exc: NotFound | MethodNotAllowed):
+    """Unknown URLs and wrong methods under /api/ answer in the API's shape too.
+
+    Routing fails before any blueprint is chosen, so this handler is the app's;
+    every other path keeps Flask's own page.
+    """
+    if not request.path.startswith("/api/"):
+        return exc
+    if isinstance(exc, MethodNotAllowed):
+        response = error_response(405, None, f"This endpoint does not answer {request.method}.")
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+        return response
+    return error_response(404, None, "There is no such API endpoint or record.")
+
+
 def register(bp) -> None:
+    @bp.url_value_preprocessor
+    def _ids_in_range(_endpoint, values):
+        # No record has a larger id, and such a number must not reach the database.
+        if values and any(isinstance(v, int) and v > MAX_ID for v in values.values()):
+            raise ApiError(404, "Not found.")
+
+    bp.app_errorhandler(NotFound)(_routing_error)
+    bp.app_errorhandler(MethodNotAllowed)(_routing_error)
+
+    @bp.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        error = from_service_error(exc)
+        return error_response(error.status, error.code, error.message, error.fields)
+
     @bp.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.fields)

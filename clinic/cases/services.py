@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from flask import has_request_context, request
+from sqlalchemy import insert, select
 
 from clinic import clock
 from clinic.auth.models import User
-from clinic.cases import audit
+from clinic.cases import audit, follow_ups
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family, FamilyAssignment
 from clinic.errors import ServiceError
 from clinic.extensions import db
@@ -77,6 +78,8 @@ def update_family(by: User, family: Family, **values) -> Family:
     changed = _apply(family, values)
     if changed:
         audit.record("update", "family", family.id, user=by, family_id=family.id, detail=",".join(changed))
+    if "status" in changed and family.status == "closed":
+        follow_ups.cancel_scheduled(by, family)
     return family
 
 
@@ -187,6 +190,30 @@ def update_child(by: User, child: Child, **values) -> Child:
 def record_view(by: User, record_type: str, record_id: int, family_id: int) -> None:
     """Reads of health records are audited as well as changes."""
     audit.record("view", record_type, record_id, user=by, family_id=family_id)
+
+
+def record_family_list_view(by: User, families: list[Family]) -> None:
+    """A list page reads every family it shows: one event each, in one statement.
+
+    One INSERT whatever the page size (the ORM would send one per event on SQLite).
+    """
+    if not families:
+        return
+    address = request.remote_addr if has_request_context() else None
+    db.session.execute(
+        insert(audit.AuditEvent),
+        [
+            {
+                "action": "view",
+                "record_type": "family",
+                "record_id": family.id,
+                "family_id": family.id,
+                "user_id": by.id,
+                "ip_address": address,
+            }
+            for family in families
+        ],
+    )
 
 
 def _apply(record, values: dict) -> list[str]:

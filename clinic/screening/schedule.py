@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from clinic.cases.models import Child
+from clinic.extensions import db
+from clinic.screening import rules
+from clinic.screening.instruments import instruments
+from clinic.screening.models import Screening
 
 
 @dataclass(frozen=True)
@@ -17,4 +24,21 @@ class NextScreening:
 
 def next_screenings(children: list[Child], on: date) -> dict[int, NextScreening | None]:
     """Child id → the screening due next (None past every window), in one query."""
-    return {}
+    if not children:
+        return {}
+    administered: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    rows = db.session.execute(
+        select(Screening.child_id, Screening.instrument_code, Screening.administered_on).where(
+            Screening.child_id.in_([child.id for child in children])
+        )
+    )
+    for child_id, code, administered_on in rows:
+        administered[child_id].append((code, administered_on))
+    current = instruments()
+    schedule: dict[int, NextScreening | None] = {}
+    for child in children:
+        due = rules.next_due(child.date_of_birth, child.gestational_age_weeks, administered[child.id], on, current)
+        schedule[child.id] = (
+            NextScreening(due.instrument.code, due.instrument.title, due.due_on) if due is not None else None
+        )
+    return schedule

@@ -1,0 +1,147 @@
+"""Follow-ups: dated next steps, scheduled by hand or by rule 3 after a screening.
+
+Reminders are sent only for ``scheduled`` follow-ups of ``active`` families (the
+reminder query filters on both). Besides, when a family is closed its scheduled
+follow-ups are cancelled (:func:`cancel_scheduled`), so the family page, the
+caseload counts and the visitor's digest stop showing steps nobody will take;
+reopening a family does not bring them back (staff schedule anew).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from clinic import clock
+from clinic.auth.models import User
+from clinic.cases import audit
+from clinic.cases.models import FOLLOW_UP_KINDS, FOLLOW_UP_STATUSES, Child, Family, FollowUp
+from clinic.db import utcnow
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.screening.instruments import get_instrument
+
+OPEN_STATUSES = ("scheduled", "missed")
+# done and cancelled are final; missed may still be done (late) or cancelled.
+ALLOWED_MOVES = {
+    "scheduled": {"done", "cancelled", "missed"},
+    "missed": {"done", "cancelled", "scheduled"},
+    "done": set(),
+    "cancelled": set(),
+}
+
+
+def schedule_follow_up(
+    by: User | None,
+    family: Family,
+    *,
+    kind: str,
+    due_on: date,
+    time: dt.time | None = None,
+    note: str | None = None,
+    child: Child | None = None,
+    instrument_code: str | None = None,
+) -> FollowUp:
+    """A new scheduled follow-up; ``by`` None means the system scheduled it (rule 3)."""
+    if kind not in FOLLOW_UP_KINDS:
+        raise ServiceError(f"The kind must be one of {', '.join(FOLLOW_UP_KINDS)}.", "kind")
+    if not isinstance(due_on, date) or isinstance(due_on, datetime):
+        raise ServiceError("Give the due date as YYYY-MM-DD.", "due_on")
+    if time is not None and not isinstance(time, dt.time):
+        raise ServiceError("Give the time as HH:MM.", "time")
+    if by is not None and due_on < clock.today():
+        raise ServiceError("A follow-up is a next step: its date cannot be in the past.", "due_on")
+    if family.status != "active":
+        raise ServiceError("The family's case is closed.", "family")
+    if child is not None and child.family_id != family.id:
+        raise ServiceError("The child is not in this family.", "child_id")
+    if instrument_code is not None:
+        if kind != "screening":
+            raise ServiceError("Only a screening follow-up names an instrument.", "instrument")
+        try:
+            get_instrument(instrument_code)
+        except KeyError:
+            raise ServiceError("Unknown instrument.", "instrument") from None
+    follow_up = FollowUp(
+        family_id=family.id,
+        child_id=child.id if child is not None else None,
+        kind=kind,
+        instrument_code=instrument_code,
+        due_on=due_on,
+        due_time=time,
+        note=(note or "").strip() or None,
+        status="scheduled",
+        created_by_id=by.id if by is not None else None,
+    )
+    db.session.add(follow_up)
+    db.session.flush()
+    audit.record(
+        "create", "follow_up", follow_up.id, user=by, family_id=family.id, detail=f"kind={kind},due_on={due_on}"
+    )
+    return follow_up
+
+
+def set_follow_up_status(by: User | None, follow_up: FollowUp, status: str) -> FollowUp:
+    """Mark a follow-up done, cancelled or missed (done and cancelled are final)."""
+    if status not in FOLLOW_UP_STATUSES:
+        raise ServiceError(f"The status must be one of {', '.join(FOLLOW_UP_STATUSES)}.", "status")
+    if status == follow_up.status:
+        return follow_up
+    if status not in ALLOWED_MOVES[follow_up.status]:
+        raise ServiceError(f"A follow-up that is {follow_up.status} cannot become {status}.", "status", "conflict")
+    if status == "scheduled" and follow_up.family.status != "active":
+        raise ServiceError("The family's case is closed.", "status", "conflict")
+    previous = follow_up.status
+    follow_up.status = status
+    follow_up.completed_at = utcnow() if status == "done" else None
+    db.session.flush()
+    audit.record(
+        "status",
+        "follow_up",
+        follow_up.id,
+        user=by,
+        family_id=follow_up.family_id,
+        detail=f"{previous}->{status}",
+    )
+    return follow_up
+
+
+def open_screening_follow_ups(child: Child) -> list[FollowUp]:
+    """The child's screening follow-ups that are still scheduled or missed."""
+    return list(
+        db.session.scalars(
+            select(FollowUp)
+            .where(
+                FollowUp.child_id == child.id,
+                FollowUp.kind == "screening",
+                FollowUp.status.in_(OPEN_STATUSES),
+            )
+            .order_by(FollowUp.due_on, FollowUp.id)
+        )
+    )
+
+
+def cancel_scheduled(by: User | None, family: Family) -> int:
+    """Cancel the family's scheduled and missed follow-ups (call when closing a case)."""
+    cancelled = 0
+    for follow_up in list(
+        db.session.scalars(
+            select(FollowUp).where(FollowUp.family_id == family.id, FollowUp.status.in_(OPEN_STATUSES))
+        )
+    ):
+        set_follow_up_status(by, follow_up, "cancelled")
+        cancelled += 1
+    return cancelled
+
+
+def family_follow_ups(family: Family) -> list[FollowUp]:
+    """Every follow-up of the family, soonest first."""
+    return list(
+        db.session.scalars(
+            select(FollowUp)
+            .where(FollowUp.family_id == family.id)
+            .order_by(FollowUp.due_on, FollowUp.due_time, FollowUp.id)
+        )
+    )

@@ -1,0 +1,149 @@
+"""Rules 5–6 and the referral workflow: every write to a referral, with its audit event.
+
+A referral and its reasons are written in the transaction of the screening or risk
+factor that calls for them. The family row is locked first, so two staff saving at
+the same moment are serialised and the second joins the referral the first opened;
+the partial unique index ``uq_referrals_one_active_per_family`` is the backstop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from clinic.auth.models import User
+from clinic.cases import audit
+from clinic.cases.models import Family
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.permissions import can_transition_referrals
+from clinic.referrals.models import ACTIVE_STATUSES, OUTCOMES, STATUSES, Referral, ReferralReason, ReferralTransition
+from clinic.screening.rules import reason_key
+
+# The only moves (SPEC: open → reviewed → sent → closed).
+NEXT_STATUS = {"open": "reviewed", "reviewed": "sent", "sent": "closed"}
+REASON_FIELDS = ("kind", "child_id", "caregiver_id", "domain", "code", "screening_id", "risk_factor_id")
+
+
+def lock_family(family_id: int) -> None:
+    """Take the family's row lock until the transaction ends (a no-op on SQLite,
+    where a write already holds the database lock)."""
+    db.session.execute(select(Family.id).where(Family.id == family_id).with_for_update())
+
+
+def active_referral(family_id: int) -> Referral | None:
+    """The family's open or reviewed referral, as committed now (not as first loaded)."""
+    return db.session.scalars(
+        select(Referral)
+        .where(Referral.family_id == family_id, Referral.status.in_(ACTIVE_STATUSES))
+        .options(selectinload(Referral.reasons))
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _key(reason: ReferralReason) -> tuple:
+    return reason_key({field: getattr(reason, field) for field in REASON_FIELDS})
+
+
+def add_reasons(by: User | None, family: Family, reasons: list[Mapping]) -> Referral | None:
+    """Rule 6: join the family's open/reviewed referral, else open a new one.
+
+    Returns the referral holding the reasons (None when there are none). A reason
+    already on the active referral is not added twice; a sent or closed referral
+    is never reopened. Whenever a referral opens or gains a reason its summary is
+    compiled again (after the commit).
+    """
+    if not reasons:
+        return None
+    lock_family(family.id)
+    referral = active_referral(family.id)
+    opened = referral is None
+    if referral is None:
+        referral = Referral(family_id=family.id, status="open", reasons_revision=1)
+        db.session.add(referral)
+    present = set() if opened else {_key(reason) for reason in referral.reasons}
+    added = 0
+    for values in reasons:
+        key = reason_key(values)
+        if key in present:
+            continue
+        present.add(key)
+        referral.reasons.append(ReferralReason(**{field: values.get(field) for field in REASON_FIELDS}))
+        added += 1
+    if not added:
+        return referral
+    if not opened:
+        referral.reasons_revision += 1
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        if opened and "referrals" in str(exc.orig):
+            # Only reachable if the row lock was bypassed; the request rolls back.
+            raise ServiceError(
+                "Another referral was opened for this family at the same moment; save again.", "referral", "conflict"
+            ) from exc
+        raise
+    kinds = ",".join(sorted({values["kind"] for values in reasons}))
+    audit.record(
+        "open" if opened else "add_reason",
+        "referral",
+        referral.id,
+        user=by,
+        family_id=family.id,
+        detail=f"reasons={kinds},revision={referral.reasons_revision}",
+    )
+    # Imported here: the summary reads screenings through clinic.screening.services,
+    # which imports this module.
+    from clinic.referrals import summary
+
+    summary.request_compile(referral)
+    return referral
+
+
+def transition(
+    by: User, referral: Referral, *, to: str, outcome: str | None = None, note: str | None = None
+) -> ReferralTransition:
+    """Move a referral one step along open → reviewed → sent → closed.
+
+    Any other move is a conflict; closing needs an outcome and only closing takes
+    one. Supervisors and admins only.
+    """
+    if not can_transition_referrals(by):
+        raise ServiceError("Only supervisors and admins move referrals.", "to", "forbidden")
+    if to not in STATUSES:
+        raise ServiceError(f"The status must be one of {', '.join(STATUSES)}.", "to")
+    # The same lock as add_reasons: a reason never joins a referral being sent.
+    lock_family(referral.family_id)
+    db.session.refresh(referral, with_for_update=True)
+    if NEXT_STATUS.get(referral.status) != to:
+        raise ServiceError(f"A referral that is {referral.status} cannot move to {to}.", "to", "conflict")
+    if to == "closed":
+        if outcome is None:
+            raise ServiceError(f"Closing needs an outcome: {', '.join(OUTCOMES)}.", "outcome")
+        if outcome not in OUTCOMES:
+            raise ServiceError(f"The outcome must be one of {', '.join(OUTCOMES)}.", "outcome")
+    elif outcome is not None:
+        raise ServiceError("Only closing a referral records an outcome.", "outcome")
+    move = ReferralTransition(
+        referral=referral,
+        from_status=referral.status,
+        to_status=to,
+        outcome=outcome,
+        note=(note or "").strip() or None,
+        by_id=by.id,
+    )
+    referral.status = to
+    referral.outcome = outcome
+    db.session.add(move)
+    db.session.flush()
+    audit.record(
+        "transition", "referral", referral.id, user=by, family_id=referral.family_id, detail=f"{move.from_status}->{to}"
+    )
+    return move
+
+
+def record_read(by: User, referral: Referral) -> None:
+    audit.record("view", "referral", referral.id, user=by, family_id=referral.family_id)

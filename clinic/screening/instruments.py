@@ -1,0 +1,220 @@
+"""The shipped instrument content (``data/*.json``), loaded once as versioned data.
+
+Each ``milestones-v<N>.json`` file holds instruments at version N. A new file adds
+versions without touching old screenings, which keep pointing at
+``(instrument_code, instrument_version)``; the current version of an instrument is
+the highest one shipped. The risk-factor catalog and the interaction observation
+are versioned the same way (``risk-factors-v<N>.json``,
+``attachment-observation-v<N>.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    domain: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    code: str
+    version: int
+    title: str
+    target_age_months: int
+    window_min: int
+    window_max: int
+    items: tuple[Item, ...]
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(item.id for item in self.items)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The instrument's domains, in the order its items first name them."""
+        return tuple(dict.fromkeys(item.domain for item in self.items))
+
+    def items_by_domain(self) -> dict[str, list[Item]]:
+        grouped: dict[str, list[Item]] = {}
+        for item in self.items:
+            grouped.setdefault(item.domain, []).append(item)
+        return grouped
+
+    def domain_of(self, item_id: str) -> str:
+        for item in self.items:
+            if item.id == item_id:
+                return item.domain
+        raise KeyError(item_id)
+
+
+@dataclass(frozen=True)
+class RiskFactorEntry:
+    code: str
+    category: str
+    applies_to: str  # "child" or "caregiver"
+    label: str
+
+
+@dataclass(frozen=True)
+class ObservationCue:
+    id: str
+    label: str
+    attuned: str
+
+
+@dataclass(frozen=True)
+class ObservationInstrument:
+    version: int
+    cues: tuple[ObservationCue, ...]
+    ratings: dict[str, str]  # rating value → label, in the order to offer them
+
+    @property
+    def cue_ids(self) -> tuple[str, ...]:
+        return tuple(cue.id for cue in self.cues)
+
+
+def _versioned_files(stem: str) -> dict[int, dict]:
+    """Version → parsed content of every ``<stem>-v<N>.json`` in data/."""
+    found: dict[int, dict] = {}
+    pattern = re.compile(rf"{re.escape(stem)}-v(\d+)\.json")
+    for path in DATA_DIR.glob(f"{stem}-v*.json"):
+        match = pattern.fullmatch(path.name)
+        if match is None:
+            continue
+        content = json.loads(path.read_text(encoding="utf-8"))
+        version = int(match.group(1))
+        if content.get("version", version) != version:
+            raise ValueError(f"{path.name} says version {content['version']}")
+        found[version] = content
+    if not found:
+        raise FileNotFoundError(f"no {stem}-v*.json in {DATA_DIR}")
+    return dict(sorted(found.items()))
+
+
+@dataclass(frozen=True)
+class _Milestones:
+    by_key: dict[tuple[str, int], Instrument]
+    current: tuple[Instrument, ...]
+    domain_labels: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _milestones() -> _Milestones:
+    by_key: dict[tuple[str, int], Instrument] = {}
+    labels: dict[str, str] = {}
+    for version, content in _versioned_files("milestones").items():
+        labels.update(content.get("domains", {}))
+        for raw in content["instruments"]:
+            window_min, window_max = raw["window_months"]
+            by_key[(raw["code"], version)] = Instrument(
+                code=raw["code"],
+                version=version,
+                title=raw["title"],
+                target_age_months=raw["target_age_months"],
+                window_min=window_min,
+                window_max=window_max,
+                items=tuple(Item(id=i["id"], domain=i["domain"], text=i["text"]) for i in raw["items"]),
+            )
+    newest: dict[str, Instrument] = {}
+    for (code, version), instrument in by_key.items():
+        if code not in newest or version > newest[code].version:
+            newest[code] = instrument
+    current = tuple(sorted(newest.values(), key=lambda i: (i.target_age_months, i.window_min, i.code)))
+    return _Milestones(by_key=by_key, current=current, domain_labels=labels)
+
+
+def instruments() -> list[Instrument]:
+    """The current version of every instrument, ordered by target age."""
+    return list(_milestones().current)
+
+
+def get_instrument(code: str, version: int | None = None) -> Instrument:
+    """One instrument; the current version unless ``version`` is given. KeyError if unknown."""
+    if version is None:
+        for instrument in _milestones().current:
+            if instrument.code == code:
+                return instrument
+        raise KeyError(code)
+    return _milestones().by_key[(code, version)]
+
+
+def domain_labels() -> dict[str, str]:
+    """Domain code → label (a later version's wording wins)."""
+    return dict(_milestones().domain_labels)
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    version: int
+    entries: tuple[RiskFactorEntry, ...]
+    categories: dict[str, str]
+    by_version: dict[int, dict[str, RiskFactorEntry]]
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> _Catalog:
+    by_version: dict[int, dict[str, RiskFactorEntry]] = {}
+    categories: dict[str, str] = {}
+    for version, content in _versioned_files("risk-factors").items():
+        categories.update(content.get("categories", {}))
+        by_version[version] = {
+            raw["code"]: RiskFactorEntry(
+                code=raw["code"], category=raw["category"], applies_to=raw["applies_to"], label=raw["label"]
+            )
+            for raw in content["risk_factors"]
+        }
+    version = max(by_version)
+    return _Catalog(
+        version=version,
+        entries=tuple(by_version[version].values()),
+        categories=categories,
+        by_version=by_version,
+    )
+
+
+def risk_factor_catalog() -> list[RiskFactorEntry]:
+    """The current catalog, in the order the program's guidance lists it."""
+    return list(_catalog().entries)
+
+
+def get_risk_factor(code: str, version: int | None = None) -> RiskFactorEntry:
+    """One catalog entry (current catalog unless ``version``); KeyError if unknown."""
+    catalog = _catalog()
+    return catalog.by_version[catalog.version if version is None else version][code]
+
+
+def catalog_version() -> int:
+    return _catalog().version
+
+
+def risk_factor_categories() -> dict[str, str]:
+    return dict(_catalog().categories)
+
+
+@lru_cache(maxsize=1)
+def _observations() -> dict[int, ObservationInstrument]:
+    return {
+        version: ObservationInstrument(
+            version=version,
+            cues=tuple(ObservationCue(id=c["id"], label=c["label"], attuned=c["attuned"]) for c in content["cues"]),
+            ratings=dict(content["ratings"]),
+        )
+        for version, content in _versioned_files("attachment-observation").items()
+    }
+
+
+def observation_instrument(version: int | None = None) -> ObservationInstrument:
+    """The caregiver–child interaction observation (current version unless given)."""
+    observations = _observations()
+    return observations[max(observations) if version is None else version]

@@ -1,0 +1,247 @@
+"""SPEC rules 2–5 as pure functions over plain data (no database, no clock).
+
+Callers pass the clinic's today, the child's date of birth and gestational age,
+and the screenings as tuples, so tests can state every case in a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from clinic.cases.ages import date_at_screening_age, screening_age_months
+from clinic.screening.instruments import Instrument
+
+RESPONSES = ("yes", "sometimes", "not_yet")
+MISSED = "not_yet"
+RESULT_CONCERN, RESULT_MONITOR, RESULT_ON_TRACK = "concern", "monitor", "on_track"
+RESCREEN_AFTER = timedelta(days=30)
+
+# (instrument_code, administered_on) of the screenings a child already has.
+Administered = Sequence[tuple[str, date]]
+
+
+def screening_result(responses: Mapping[str, str]) -> str:
+    """``concern`` when any milestone is missed, else ``monitor`` when any is ``sometimes``."""
+    values = set(responses.values())
+    if MISSED in values:
+        return RESULT_CONCERN
+    if "sometimes" in values:
+        return RESULT_MONITOR
+    return RESULT_ON_TRACK
+
+
+def missed_items(instrument: Instrument, responses: Mapping[str, str]) -> list[str]:
+    """Ids of the missed milestones, in the instrument's order."""
+    return [item.id for item in instrument.items if responses.get(item.id) == MISSED]
+
+
+def missed_domains(instrument: Instrument, responses: Mapping[str, str]) -> list[str]:
+    """Domains with at least one missed milestone, in the instrument's order."""
+    return list(dict.fromkeys(item.domain for item in instrument.items if responses.get(item.id) == MISSED))
+
+
+def validate_responses(instrument: Instrument, responses: Mapping[str, object]) -> dict[str, str]:
+    """Field errors (``responses.<item_id>`` → message); empty when the answers are complete.
+
+    Every item of this instrument answered, no item of another, and only
+    ``yes``, ``sometimes`` or ``not_yet``.
+    """
+    errors: dict[str, str] = {}
+    known = set(instrument.item_ids)
+    for item_id in instrument.item_ids:
+        if item_id not in responses or responses[item_id] in (None, ""):
+            errors[f"responses.{item_id}"] = "Answer this milestone: yes, sometimes or not yet."
+        elif responses[item_id] not in RESPONSES:
+            errors[f"responses.{item_id}"] = "The answer must be yes, sometimes or not_yet."
+    for item_id in responses:
+        if item_id not in known:
+            errors[f"responses.{item_id}"] = f"This is not a milestone of {instrument.title} (v{instrument.version})."
+    return errors
+
+
+def in_window(instrument: Instrument, date_of_birth: date, gestational_age_weeks: int | None, on: date) -> bool:
+    """Whether the child's screening age on ``on`` is inside the window (inclusive)."""
+    if on < date_of_birth:
+        return False
+    age = screening_age_months(date_of_birth, gestational_age_weeks, on)
+    return instrument.window_min <= age <= instrument.window_max
+
+
+def window_passed(instrument: Instrument, date_of_birth: date, gestational_age_weeks: int | None, on: date) -> bool:
+    if on < date_of_birth:
+        return False
+    return screening_age_months(date_of_birth, gestational_age_weeks, on) > instrument.window_max
+
+
+def window_opens_on(instrument: Instrument, date_of_birth: date, gestational_age_weeks: int | None) -> date:
+    return date_at_screening_age(date_of_birth, gestational_age_weeks, instrument.window_min)
+
+
+def screening_date_problem(
+    instrument: Instrument,
+    date_of_birth: date,
+    gestational_age_weeks: int | None,
+    administered_on: date,
+    today: date,
+) -> str | None:
+    """Why a screening cannot be recorded on ``administered_on`` (rule 2), or None."""
+    if administered_on < date_of_birth:
+        return "The screening date is before the child's date of birth."
+    if administered_on > today:
+        return "The screening date cannot be in the future."
+    if not in_window(instrument, date_of_birth, gestational_age_weeks, administered_on):
+        age = screening_age_months(date_of_birth, gestational_age_weeks, administered_on)
+        return (
+            f"{instrument.title} is for children aged {instrument.window_min} to {instrument.window_max} "
+            f"months; on that date the child's screening age is {age} months."
+        )
+    return None
+
+
+def administered_in_window(
+    instrument: Instrument, date_of_birth: date, gestational_age_weeks: int | None, administered: Administered
+) -> bool:
+    """Whether the child has had this instrument (any version) inside its window."""
+    return any(
+        code == instrument.code and in_window(instrument, date_of_birth, gestational_age_weeks, on)
+        for code, on in administered
+    )
+
+
+@dataclass(frozen=True)
+class Due:
+    instrument: Instrument
+    due_on: date
+
+
+def next_due(
+    date_of_birth: date,
+    gestational_age_weeks: int | None,
+    administered: Administered,
+    on: date,
+    instruments: Sequence[Instrument],
+) -> Due | None:
+    """Rule 2: the first instrument whose window has not passed on ``on`` and which has
+    not been administered in its window, due at its target age (None past every window).
+
+    The due date may be before ``on``: the screening is then overdue.
+    """
+    for instrument in instruments:
+        if window_passed(instrument, date_of_birth, gestational_age_weeks, on):
+            continue
+        if administered_in_window(instrument, date_of_birth, gestational_age_weeks, administered):
+            continue
+        due_on = date_at_screening_age(date_of_birth, gestational_age_weeks, instrument.target_age_months)
+        return Due(instrument, due_on)
+    return None
+
+
+def follow_up_after(
+    date_of_birth: date,
+    gestational_age_weeks: int | None,
+    instrument: Instrument,
+    administered_on: date,
+    result: str,
+    administered: Administered,
+    instruments: Sequence[Instrument],
+) -> Due | None:
+    """Rule 3: the screening to schedule after one with ``result``.
+
+    ``concern`` or ``monitor``: 30 days later, with the same instrument when the
+    child is still inside its window then, else with the next instrument (on the
+    day its window opens if that is later than the 30 days, since it cannot be
+    recorded earlier). ``on_track``: the next instrument at its target age. The
+    next instrument is the first one after ``instrument`` (by target age) that the
+    child has not had in its window and whose window has not passed; None when
+    none is left.
+    """
+    concerned = result in (RESULT_CONCERN, RESULT_MONITOR)
+    start = administered_on + RESCREEN_AFTER if concerned else administered_on
+    if concerned and in_window(instrument, date_of_birth, gestational_age_weeks, start):
+        return Due(instrument, start)
+    position = (instrument.target_age_months, instrument.window_min, instrument.code)
+    for candidate in instruments:
+        if (candidate.target_age_months, candidate.window_min, candidate.code) <= position:
+            continue
+        if administered_in_window(candidate, date_of_birth, gestational_age_weeks, administered):
+            continue
+        if window_passed(candidate, date_of_birth, gestational_age_weeks, start):
+            continue
+        if concerned:
+            due_on = max(start, window_opens_on(candidate, date_of_birth, gestational_age_weeks))
+        else:
+            due_on = max(
+                start, date_at_screening_age(date_of_birth, gestational_age_weeks, candidate.target_age_months)
+            )
+        return Due(candidate, due_on)
+    return None
+
+
+@dataclass(frozen=True)
+class ScreeningFacts:
+    """What rule 4 needs to know of one screening."""
+
+    id: int
+    administered_on: date
+    missed_domains: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RepeatedMiss:
+    earlier_id: int
+    later_id: int
+    domains: tuple[str, ...]
+
+
+def repeated_missed_domains(screenings: Iterable[ScreeningFacts]) -> list[RepeatedMiss]:
+    """Rule 4: consecutive screenings (by date, then id) that both miss a milestone of
+    the same domain, with those domains (sorted)."""
+    ordered = sorted(screenings, key=lambda s: (s.administered_on, s.id))
+    found = []
+    for earlier, later in zip(ordered, ordered[1:]):
+        shared = earlier.missed_domains & later.missed_domains
+        if shared:
+            found.append(RepeatedMiss(earlier.id, later.id, tuple(sorted(shared))))
+    return found
+
+
+def repeated_miss_reasons(child_id: int, screening_id: int, screenings: Iterable[ScreeningFacts]) -> list[dict]:
+    """Referral reasons rule 4 gives for one screening just recorded or amended.
+
+    Only the pairs that include that screening count: a pair that already gave a
+    reason must not open a new referral once the first one is sent or closed.
+    """
+    domains: dict[str, None] = {}
+    for pair in repeated_missed_domains(screenings):
+        if screening_id in (pair.earlier_id, pair.later_id):
+            domains.update(dict.fromkeys(pair.domains))
+    return [
+        {"kind": "repeated_missed_milestones", "child_id": child_id, "domain": domain, "screening_id": screening_id}
+        for domain in sorted(domains)
+    ]
+
+
+def risk_factor_reason(
+    code: str, *, child_id: int | None = None, caregiver_id: int | None = None, risk_factor_id: int | None = None
+) -> dict:
+    """Rule 5: the referral reason a recorded risk factor gives."""
+    return {
+        "kind": "risk_factor",
+        "code": code,
+        "child_id": child_id,
+        "caregiver_id": caregiver_id,
+        "risk_factor_id": risk_factor_id,
+    }
+
+
+def reason_key(reason: Mapping) -> tuple:
+    """What makes two reasons the same: a referral never holds one twice."""
+    return (
+        reason.get("kind"),
+        reason.get("child_id"),
+        reason.get("caregiver_id"),
+        reason.get("domain"),
+        reason.get("code"),
+    )
