@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, abort, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from clinic import config as config_module
 from clinic import extensions
@@ -27,6 +28,10 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.babel.init_app(app)
     extensions.login_manager.init_app(app)
 
+    # Record ids beyond a 32-bit integer cannot exist: such URLs do not match (404)
+    # instead of overflowing the database driver.
+    app.url_map.converters["int"] = RecordIdConverter
+
     _import_models()
     _register_blueprints(app)
     _register_request_lifecycle(app)
@@ -36,6 +41,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class RecordIdConverter(IntegerConverter):
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _import_models() -> None:

@@ -226,3 +226,29 @@ def api(app):
         return Api(response.json["token"])
 
     return _api
+
+
+@pytest.fixture
+def count_queries(app_ctx):
+    """``with count_queries() as statements: ...``: the SQL statements run inside.
+
+    Counts every statement sent to the database (requests made by test clients
+    included), so list pages can prove their query count does not grow with rows.
+    """
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+            statements.append(statement)
+
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting

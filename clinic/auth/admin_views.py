@@ -1,1 +1,165 @@
 """Admin pages: staff accounts and teams."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, url_for
+
+from clinic.auth import services, sessions
+from clinic.auth.forms import EmptyForm, PasswordResetForm, StaffForm, TeamForm, TeamSupervisorForm
+from clinic.auth.models import Team, User
+from clinic.auth.views import bp
+from clinic.cases.queries import active_family_counts
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.permissions import ADMIN, access
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _team_or_404(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None:
+        abort(404)
+    return team
+
+
+def _form_page(template: str, form, **context):
+    """The form page: 200 when first shown, 422 when a submission was refused."""
+    return render_template(template, form=form, **context), 422 if form.is_submitted() else 200
+
+
+def _refused(template: str, form, exc: ServiceError, **context):
+    db.session.rollback()  # nothing of a refused change is kept, even if flushed
+    form.show_service_error(exc)
+    return render_template(template, form=form, **context), 422
+
+
+# ---- staff ------------------------------------------------------------------
+
+
+@bp.get("/admin/staff")
+@access(ADMIN)
+def staff():
+    return render_template(
+        "auth/staff.html",
+        staff=services.list_staff(),
+        family_counts=active_family_counts(),
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/admin/staff/new", methods=["GET", "POST"])
+@access(ADMIN)
+def new_staff():
+    form = StaffForm()
+    teams = services.list_teams()
+    team_choices = [("", "None")] + [(team.id, team.name) for team in teams]
+    form.team_id.choices = team_choices
+    form.supervises_id.choices = team_choices
+    if form.validate_on_submit():
+        by_id = {team.id: team for team in teams}
+        try:
+            user = services.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                password=form.password.data,
+                team=by_id.get(form.team_id.data),
+                supervises=by_id.get(form.supervises_id.data),
+                by=g.user,
+            )
+        except ServiceError as exc:
+            return _refused("auth/staff_form.html", form, exc)
+        flash(f"Account created for {user.name}.", "success")
+        return redirect(url_for(".staff"))
+    return _form_page("auth/staff_form.html", form)
+
+
+@bp.post("/admin/staff/<int:user_id>/deactivate")
+@access(ADMIN)
+def deactivate_staff(user_id: int):
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.deactivate_user(user, by=g.user)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".staff"))
+    flash(f"{user.name} is deactivated: their sessions and API tokens have ended.", "success")
+    return redirect(url_for(".staff"))
+
+
+@bp.post("/admin/staff/<int:user_id>/reactivate")
+@access(ADMIN)
+def reactivate_staff(user_id: int):
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.reactivate_user(user, by=g.user)
+    flash(f"{user.name} can sign in again.", "success")
+    return redirect(url_for(".staff"))
+
+
+@bp.route("/admin/staff/<int:user_id>/password", methods=["GET", "POST"])
+@access(ADMIN)
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data, by=g.user)
+        except ServiceError as exc:
+            return _refused("auth/password_form.html", form, exc, account=user)
+        if user.id == g.user.id:
+            # A new password ends every session; keep the admin's own one going.
+            sessions.start_session(user)
+        flash(f"Password reset for {user.name}; their other sessions have ended.", "success")
+        return redirect(url_for(".staff"))
+    return _form_page("auth/password_form.html", form, account=user)
+
+
+# ---- teams ------------------------------------------------------------------
+
+
+@bp.get("/admin/teams")
+@access(ADMIN)
+def teams():
+    return render_template("auth/teams.html", teams=services.list_teams())
+
+
+@bp.route("/admin/teams/new", methods=["GET", "POST"])
+@access(ADMIN)
+def new_team():
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            team = services.create_team(form.name.data, by=g.user)
+        except ServiceError as exc:
+            return _refused("auth/team_form.html", form, exc)
+        flash(f"Team {team.name} created.", "success")
+        return redirect(url_for(".team", team_id=team.id))
+    return _form_page("auth/team_form.html", form)
+
+
+@bp.route("/admin/teams/<int:team_id>", methods=["GET", "POST"])
+@access(ADMIN)
+def team(team_id: int):
+    team = _team_or_404(team_id)
+    supervisors = [u for u in services.list_staff() if u.role == "supervisor" and u.is_active]
+    form = TeamSupervisorForm(supervisor_id=team.supervisor_id)
+    form.supervisor_id.choices = [("", "No supervisor")] + [(u.id, u.name) for u in supervisors]
+    if form.validate_on_submit():
+        chosen = next((u for u in supervisors if u.id == form.supervisor_id.data), None)
+        try:
+            services.set_team_supervisor(team, chosen, by=g.user)
+        except ServiceError as exc:
+            return _refused("auth/team.html", form, exc, team=team)
+        flash(f"Supervisor of {team.name} saved.", "success")
+        return redirect(url_for(".team", team_id=team.id))
+    return _form_page("auth/team.html", form, team=team)

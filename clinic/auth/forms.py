@@ -4,6 +4,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from clinic.auth.models import ROLES
 from clinic.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from clinic.cases.forms import ServiceErrorsMixin, optional_int
+
+PASSWORD_LENGTH = Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.")
 
 
 class LoginForm(FlaskForm):
@@ -11,25 +14,31 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(ServiceErrorsMixin, FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=320)])
     role = SelectField("Role", choices=[(r, r.replace("_", " ").capitalize()) for r in ROLES])
-    team_id = SelectField("Team (home visitors)", coerce=int, validators=[Optional()])
-    supervises_id = SelectField("Supervises team (supervisors)", coerce=int, validators=[Optional()])
-    password = PasswordField(
-        "Initial password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
-    )
+    team_id = SelectField("Team (home visitors)", coerce=optional_int, validators=[Optional()])
+    supervises_id = SelectField("Supervises team (supervisors)", coerce=optional_int, validators=[Optional()])
+    password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_LENGTH])
+
+    # create_user names the team fields "team" and "supervises".
+    SERVICE_FIELDS = {"team": "team_id", "supervises": "supervises_id"}
+
+    def field_for(self, service_field: str | None):
+        return super().field_for(self.SERVICE_FIELDS.get(service_field, service_field))
 
 
-class PasswordResetForm(FlaskForm):
-    password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
-    )
+class PasswordResetForm(ServiceErrorsMixin, FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), PASSWORD_LENGTH])
 
 
-class TeamForm(FlaskForm):
+class TeamForm(ServiceErrorsMixin, FlaskForm):
     name = StringField("Team name", validators=[DataRequired(), Length(max=200)])
+
+
+class TeamSupervisorForm(ServiceErrorsMixin, FlaskForm):
+    supervisor_id = SelectField("Supervisor", coerce=optional_int, validators=[Optional()])
 
 
 class EmptyForm(FlaskForm):

@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import current_app
 from limits import parse
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from clinic.auth.models import ROLES, ApiToken, Team, User
 from clinic.auth.passwords import hash_password, password_problem, verify_password
@@ -88,6 +89,9 @@ def create_user(
 
 def deactivate_user(user: User, *, by: User | None) -> None:
     """Ends the account at once: sign-in refused, sessions and tokens dead."""
+    if by is not None and by.id == user.id:
+        # An admin locking themselves out could leave the clinic with no admin.
+        raise ServiceError("You cannot deactivate your own account.", "user")
     if not user.is_active:
         return
     user.is_active = False
@@ -98,6 +102,8 @@ def deactivate_user(user: User, *, by: User | None) -> None:
 
 
 def reactivate_user(user: User, *, by: User | None) -> None:
+    if user.is_active:
+        return
     user.is_active = True
     user.deactivated_at = None
     audit.record("reactivate", "user", user.id, user=by)
@@ -111,6 +117,37 @@ def set_password(user: User, password: str, *, by: User | None) -> None:
     user.rotate_sessions()
     revoke_tokens(user)
     audit.record("reset_password", "user", user.id, user=by)
+
+
+def list_staff() -> list[User]:
+    """Every account (active first), with its team and supervised teams: three queries."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(selectinload(User.team), selectinload(User.supervised_teams))
+            .order_by(User.is_active.desc(), User.name, User.id)
+        )
+    )
+
+
+def list_teams() -> list[Team]:
+    """Every team with its supervisor and visitors: three queries."""
+    return list(
+        db.session.scalars(
+            select(Team).options(selectinload(Team.supervisor), selectinload(Team.visitors)).order_by(Team.name)
+        )
+    )
+
+
+def set_team_supervisor(team: Team, supervisor: User | None, *, by: User | None) -> None:
+    """Give the team its one supervisor (None leaves it without one)."""
+    if supervisor is not None and (supervisor.role != "supervisor" or not supervisor.is_active):
+        raise ServiceError("Choose an active supervisor.", "supervisor_id")
+    if team.supervisor_id == (supervisor.id if supervisor else None):
+        return
+    team.supervisor = supervisor
+    db.session.flush()
+    audit.record("set_supervisor", "team", team.id, user=by, detail=f"supervisor={supervisor.id if supervisor else None}")
 
 
 def revoke_tokens(user: User) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from clinic.auth.models import User
+from clinic.cases.audit import AuditEvent
 from clinic.cases.models import Child, Family
 from clinic.extensions import db
 from clinic.permissions import family_scope
@@ -59,6 +60,9 @@ def search_families(
         )
         conditions.append(or_(func.lower(Family.name).like(pattern, escape="\\"), Family.id.in_(child_match)))
     total = db.session.scalar(select(func.count(Family.id)).where(*conditions)) or 0
+    if (page - 1) * per_page >= total:
+        # Past the end (or no match): no page query, and no offset too large for the database.
+        return FamilyPage(items=[], total=total, page=page, per_page=per_page)
     items = list(
         db.session.scalars(
             select(Family)
@@ -74,3 +78,45 @@ def search_families(
         )
     )
     return FamilyPage(items=items, total=total, page=page, per_page=per_page)
+
+
+@dataclass
+class AuditPage(FamilyPage):
+    items: list[AuditEvent]
+
+
+def audit_events(
+    record_type: str | None = None, user_id: int | None = None, page: int = 1, per_page: int = 50
+) -> AuditPage:
+    """The audit log, newest first: a count and one query for the page (users joined)."""
+    page = max(page, 1)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    conditions = []
+    if record_type:
+        conditions.append(AuditEvent.record_type == record_type)
+    if user_id is not None:
+        conditions.append(AuditEvent.user_id == user_id)
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
+    if (page - 1) * per_page >= total:
+        return AuditPage(items=[], total=total, page=page, per_page=per_page)
+    items = list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(*conditions)
+            .options(joinedload(AuditEvent.user))
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return AuditPage(items=items, total=total, page=page, per_page=per_page)
+
+
+def active_family_counts() -> dict[int, int]:
+    """Home visitor id → number of active families assigned to them (one query)."""
+    rows = db.session.execute(
+        select(Family.assigned_visitor_id, func.count(Family.id))
+        .where(Family.status == "active")
+        .group_by(Family.assigned_visitor_id)
+    )
+    return {visitor_id: count for visitor_id, count in rows}

@@ -1,15 +1,339 @@
-"""Caseload, family, caregiver and child pages."""
+"""Caseload, family, caregiver and child pages, and the audit log.
+
+Each view loads through a scoped get-or-404, checks the policy, calls a service and
+renders. A refused submission re-renders the form with the user's input and status
+422, which also rolls the request's transaction back: nothing of it is saved.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from dataclasses import dataclass
+from datetime import date
 
-from clinic.permissions import STAFF, access
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from clinic import clock
+from clinic.auth import services as staff_services
+from clinic.cases import ages, queries, services
+from clinic.cases.forms import (
+    NAME_MAX,
+    CaregiverForm,
+    ChildForm,
+    FamilyForm,
+    FamilyStatusForm,
+    NewFamilyForm,
+    ReassignForm,
+)
+from clinic.cases.models import LANGUAGES, Child
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.permissions import (
+    ADMIN,
+    STAFF,
+    SUPERVISOR,
+    access,
+    assignable_visitors,
+    can_reassign,
+    can_see_other_caseloads,
+    get_caregiver_or_404,
+    get_child_or_404,
+    get_family_or_404,
+)
+from clinic.screening.schedule import next_screenings
 
 bp = Blueprint("cases", __name__, template_folder="templates")
+
+CASELOAD_PER_PAGE = 25
+AUDIT_PER_PAGE = 50
+MAX_INT = 2**31 - 1
+CASELOAD_STATUSES = {"active": "Active families", "closed": "Closed families", "all": "All families"}
+# Offered as suggestions in the audit log's filter; any other type can be typed in.
+AUDITED_RECORD_TYPES = (
+    "family",
+    "caregiver",
+    "child",
+    "screening",
+    "risk_factor",
+    "observation",
+    "referral",
+    "follow_up",
+    "user",
+    "team",
+)
+
+
+@dataclass(frozen=True)
+class ChildAge:
+    months: int
+    # Set only while rule 1 uses the corrected age (born before 37 weeks, under 24 months).
+    corrected_months: int | None
+
+
+def child_age(child: Child, on: date) -> ChildAge:
+    corrected = None
+    if ages.uses_corrected_age(child.date_of_birth, child.gestational_age_weeks, on):
+        corrected = ages.corrected_age_months(child.date_of_birth, child.gestational_age_weeks, on)
+    return ChildAge(ages.age_months(child.date_of_birth, on), corrected)
+
+
+@bp.context_processor
+def _case_helpers():
+    return {"child_age": child_age, "languages": LANGUAGES}
+
+
+def _refused(template: str, form, exc: ServiceError, **context):
+    # Drop whatever the service flushed before refusing, so rendering the page
+    # cannot write half of the change.
+    db.session.rollback()
+    form.show_service_error(exc)
+    return render_template(template, form=form, **context), 422
+
+
+def _form_page(template: str, form, **context):
+    """The form page: 200 when first shown, 422 when a submission was refused."""
+    return render_template(template, form=form, **context), 422 if form.is_submitted() else 200
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    """A positive whole number from the query string; anything else is ignored.
+
+    Bounded like the id columns, so a hand-typed huge number cannot overflow SQL.
+    """
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= MAX_INT else default
+
+
+def _visitor_choices(exclude_id: int | None = None) -> list[tuple]:
+    visitors = [v for v in db.session.scalars(assignable_visitors(g.user)) if v.id != exclude_id]
+    choices = [(v.id, v.name) for v in visitors]
+    return choices if len(choices) == 1 else [("", "Choose a home visitor")] + choices
+
+
+# ---- caseload ---------------------------------------------------------------
 
 
 @bp.get("/")
 @access(STAFF)
 def caseload():
-    return render_template("cases/caseload.html")
+    q = request.args.get("q", "").strip()[:NAME_MAX]
+    status = request.args.get("status", "active")
+    if status not in CASELOAD_STATUSES:
+        status = "active"
+    page = queries.search_families(
+        g.user,
+        q=q,
+        page=_int_arg("page", 1),
+        per_page=CASELOAD_PER_PAGE,
+        status=None if status == "all" else status,
+    )
+    services.record_family_list_view(g.user, page.items)
+    today = clock.today()
+    children = [child for family in page.items for child in family.children]
+    return render_template(
+        "cases/caseload.html",
+        page=page,
+        q=q,
+        status=status,
+        statuses=CASELOAD_STATUSES,
+        today=today,
+        next_screenings=next_screenings(children, today),
+        show_visitor=can_see_other_caseloads(g.user),
+    )
+
+
+# ---- families ---------------------------------------------------------------
+
+
+@bp.route("/families/new", methods=["GET", "POST"])
+@access(STAFF)
+def new_family():
+    form = NewFamilyForm()
+    form.assigned_visitor_id.choices = _visitor_choices()
+    if form.validate_on_submit():
+        try:
+            family = services.create_family(
+                g.user,
+                **form.service_values(),
+                assigned_visitor_id=form.assigned_visitor_id.data,
+                caregivers=form.caregivers(),
+            )
+        except ServiceError as exc:
+            return _refused("cases/family_form.html", form, exc, family=None)
+        flash(f"Family {family.name} added.", "success")
+        return redirect(url_for(".family", family_id=family.id))
+    return _form_page("cases/family_form.html", form, family=None)
+
+
+@bp.get("/families/<int:family_id>")
+@access(STAFF)
+def family(family_id: int):
+    family = get_family_or_404(g.user, family_id)
+    services.record_view(g.user, "family", family.id, family.id)
+    today = clock.today()
+    return render_template(
+        "cases/family.html",
+        family=family,
+        history=services.family_history(family),
+        today=today,
+        next_screenings=next_screenings(family.children, today),
+        status_form=FamilyStatusForm(status="closed" if family.status == "active" else "active"),
+        may_reassign=can_reassign(g.user),
+    )
+
+
+@bp.route("/families/<int:family_id>/edit", methods=["GET", "POST"])
+@access(STAFF)
+def edit_family(family_id: int):
+    family = get_family_or_404(g.user, family_id)
+    form = FamilyForm(obj=family)
+    if form.validate_on_submit():
+        try:
+            services.update_family(g.user, family, **form.service_values())
+        except ServiceError as exc:
+            return _refused("cases/family_form.html", form, exc, family=family)
+        flash("Family saved.", "success")
+        return redirect(url_for(".family", family_id=family.id))
+    if not form.is_submitted():
+        services.record_view(g.user, "family", family.id, family.id)
+    return _form_page("cases/family_form.html", form, family=family)
+
+
+@bp.post("/families/<int:family_id>/status")
+@access(STAFF)
+def set_family_status(family_id: int):
+    family = get_family_or_404(g.user, family_id)
+    form = FamilyStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.update_family(g.user, family, status=form.status.data)
+    flash("Family closed." if family.status == "closed" else "Family reopened.", "success")
+    return redirect(url_for(".family", family_id=family.id))
+
+
+@bp.route("/families/<int:family_id>/reassign", methods=["GET", "POST"])
+@access(SUPERVISOR)
+def reassign_family(family_id: int):
+    family = get_family_or_404(g.user, family_id)
+    if not can_reassign(g.user):
+        abort(403)
+    form = ReassignForm()
+    form.assigned_visitor_id.choices = _visitor_choices(exclude_id=family.assigned_visitor_id)
+    if form.validate_on_submit():
+        try:
+            services.reassign_family(g.user, family, form.assigned_visitor_id.data, note=form.note.data)
+        except ServiceError as exc:
+            return _refused("cases/reassign.html", form, exc, family=family)
+        flash(f"Family reassigned to {family.assigned_visitor.name}.", "success")
+        return redirect(url_for(".family", family_id=family.id))
+    return _form_page("cases/reassign.html", form, family=family)
+
+
+# ---- caregivers -------------------------------------------------------------
+
+
+@bp.route("/families/<int:family_id>/caregivers/new", methods=["GET", "POST"])
+@access(STAFF)
+def new_caregiver(family_id: int):
+    family = get_family_or_404(g.user, family_id)
+    form = CaregiverForm()
+    if form.validate_on_submit():
+        try:
+            services.add_caregiver(g.user, family, **form.service_values())
+        except ServiceError as exc:
+            return _refused("cases/caregiver_form.html", form, exc, family=family, caregiver=None)
+        flash("Caregiver added.", "success")
+        return redirect(url_for(".family", family_id=family.id))
+    return _form_page("cases/caregiver_form.html", form, family=family, caregiver=None)
+
+
+@bp.route("/caregivers/<int:caregiver_id>/edit", methods=["GET", "POST"])
+@access(STAFF)
+def edit_caregiver(caregiver_id: int):
+    caregiver = get_caregiver_or_404(g.user, caregiver_id)
+    form = CaregiverForm(obj=caregiver, relationship=caregiver.relationship_to_children)
+    if form.validate_on_submit():
+        try:
+            services.update_caregiver(g.user, caregiver, **form.service_values())
+        except ServiceError as exc:
+            return _refused(
+                "cases/caregiver_form.html", form, exc, family=caregiver.family, caregiver=caregiver
+            )
+        flash("Caregiver saved.", "success")
+        return redirect(url_for(".family", family_id=caregiver.family_id))
+    if not form.is_submitted():
+        services.record_view(g.user, "caregiver", caregiver.id, caregiver.family_id)
+    return _form_page("cases/caregiver_form.html", form, family=caregiver.family, caregiver=caregiver)
+
+
+# ---- children ---------------------------------------------------------------
+
+
+@bp.route("/families/<int:family_id>/children/new", methods=["GET", "POST"])
+@access(STAFF)
+def new_child(family_id: int):
+    family = get_family_or_404(g.user, family_id)
+    form = ChildForm()
+    if form.validate_on_submit():
+        try:
+            child = services.add_child(g.user, family, **form.service_values())
+        except ServiceError as exc:
+            return _refused("cases/child_form.html", form, exc, family=family, child=None)
+        flash(f"{child.full_name} added.", "success")
+        return redirect(url_for(".child", child_id=child.id))
+    return _form_page("cases/child_form.html", form, family=family, child=None)
+
+
+@bp.get("/children/<int:child_id>")
+@access(STAFF)
+def child(child_id: int):
+    child = get_child_or_404(g.user, child_id)
+    services.record_view(g.user, "child", child.id, child.family_id)
+    today = clock.today()
+    return render_template(
+        "cases/child.html",
+        child=child,
+        family=child.family,
+        today=today,
+        next_screening=next_screenings([child], today).get(child.id),
+    )
+
+
+@bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
+@access(STAFF)
+def edit_child(child_id: int):
+    child = get_child_or_404(g.user, child_id)
+    form = ChildForm(obj=child)
+    if form.validate_on_submit():
+        try:
+            services.update_child(g.user, child, **form.service_values())
+        except ServiceError as exc:
+            return _refused("cases/child_form.html", form, exc, family=child.family, child=child)
+        flash("Child saved.", "success")
+        return redirect(url_for(".child", child_id=child.id))
+    if not form.is_submitted():
+        services.record_view(g.user, "child", child.id, child.family_id)
+    return _form_page("cases/child_form.html", form, family=child.family, child=child)
+
+
+# ---- audit log --------------------------------------------------------------
+
+
+@bp.get("/admin/audit")
+@access(ADMIN)
+def audit_log():
+    record_type = request.args.get("record_type", "").strip()[:50]
+    user_id = _int_arg("user_id")
+    page = queries.audit_events(
+        record_type=record_type or None,
+        user_id=user_id,
+        page=_int_arg("page", 1),
+        per_page=AUDIT_PER_PAGE,
+    )
+    return render_template(
+        "cases/audit_log.html",
+        page=page,
+        record_type=record_type,
+        user_id=user_id,
+        record_types=AUDITED_RECORD_TYPES,
+        staff=staff_services.list_staff(),
+    )

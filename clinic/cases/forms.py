@@ -1,0 +1,146 @@
+"""Forms of the case pages: family, caregiver, child, reassignment.
+
+The forms check shape (required, lengths, dates that exist, ranges); the services
+check the rules (scope, dates not in the future). A :class:`ServiceError` is shown
+beside the field it names with :meth:`ServiceErrorsMixin.show_service_error`.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from clinic.cases.models import FAMILY_STATUSES, LANGUAGES
+from clinic.errors import ServiceError
+
+NAME_MAX = 200
+NOTE_MAX = 5000
+
+
+def optional_int(value) -> int | None:
+    """Coerce a select's value; the empty choice means "none"."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class ServiceErrorsMixin:
+    """Show a service's refusal beside the field it names (or above the form)."""
+
+    def field_for(self, service_field: str | None):
+        if service_field is None:
+            return None
+        return self._fields.get(service_field)  # type: ignore[attr-defined]
+
+    def show_service_error(self, exc: ServiceError) -> None:
+        field = self.field_for(exc.field)
+        if field is None:
+            self.form_errors.append(exc.message)  # type: ignore[attr-defined]
+        else:
+            field.errors.append(exc.message)
+
+
+class _CaregiverFields:
+    name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    relationship = StringField(
+        "Relationship to the children", validators=[DataRequired(), Length(max=100)]
+    )
+    email = EmailField("Email", validators=[Optional(), Email(), Length(max=320)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=50)])
+    is_primary = BooleanField("Primary caregiver")
+    email_opt_in = BooleanField("Agrees to reminder emails")
+
+    def service_values(self) -> dict:
+        return {
+            "name": self.name.data,
+            "relationship": self.relationship.data,
+            "email": (self.email.data or "").strip() or None,
+            "phone": (self.phone.data or "").strip() or None,
+            "is_primary": self.is_primary.data,
+            "email_opt_in": self.email_opt_in.data,
+        }
+
+
+class CaregiverForm(_CaregiverFields, ServiceErrorsMixin, FlaskForm):
+    pass
+
+
+class FirstCaregiverForm(_CaregiverFields, Form):
+    """The optional first caregiver on the new-family form: checked only when filled."""
+
+    is_primary = BooleanField("Primary caregiver", default=True)
+
+    def is_blank(self) -> bool:
+        return not any((self[name].data or "").strip() for name in ("name", "relationship", "email", "phone"))
+
+    def validate(self, extra_validators=None) -> bool:
+        return self.is_blank() or super().validate(extra_validators)
+
+
+class FamilyForm(ServiceErrorsMixin, FlaskForm):
+    name = StringField("Family name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    language = SelectField("Preferred language", choices=list(LANGUAGES.items()), default="en")
+    address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
+
+    def service_values(self) -> dict:
+        return {"name": self.name.data, "language": self.language.data, "address": self.address.data or None}
+
+
+class NewFamilyForm(FamilyForm):
+    """Visitor choices come from ``permissions.assignable_visitors``."""
+
+    # Optional here: a home visitor's family is their own, and for everyone else
+    # create_family refuses a missing visitor beside this field.
+    assigned_visitor_id = SelectField("Home visitor", coerce=optional_int, validators=[Optional()])
+    caregiver = FormField(FirstCaregiverForm, label="First caregiver (optional)")
+
+    def field_for(self, service_field: str | None):
+        # create_family names a caregiver's field "caregivers.<index>.<field>".
+        if service_field and service_field.startswith("caregivers.0."):
+            return self.caregiver.form._fields.get(service_field.removeprefix("caregivers.0."))
+        return super().field_for(service_field)
+
+    def caregivers(self) -> list[dict]:
+        return [] if self.caregiver.form.is_blank() else [self.caregiver.form.service_values()]
+
+
+class FamilyStatusForm(FlaskForm):
+    status = HiddenField(validators=[AnyOf(FAMILY_STATUSES)])
+
+
+class ReassignForm(ServiceErrorsMixin, FlaskForm):
+    assigned_visitor_id = SelectField("New home visitor", coerce=optional_int, validators=[DataRequired()])
+    note = TextAreaField("Note for the history (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class ChildForm(ServiceErrorsMixin, FlaskForm):
+    first_name = StringField("First name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    last_name = StringField("Last name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    # InputRequired, not DataRequired: DataRequired would replace the "not a real
+    # date" message (2024-02-30) with "This field is required."
+    date_of_birth = DateField(
+        "Date of birth", validators=[InputRequired()], invalid_value_message="Give a real date (YYYY-MM-DD)."
+    )
+    gestational_age_weeks = IntegerField(
+        "Gestational age at birth (weeks)", validators=[Optional(), NumberRange(min=20, max=45)]
+    )
+
+    def service_values(self) -> dict:
+        return {
+            "first_name": self.first_name.data,
+            "last_name": self.last_name.data,
+            "date_of_birth": self.date_of_birth.data,
+            "gestational_age_weeks": self.gestational_age_weeks.data,
+        }
