@@ -72,7 +72,10 @@ def endpoint(
 def parse_body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise ApiError(400, "Send a JSON object with Content-Type: application/json.")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # Python's JSON decoder on very deep nesting
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "The body is not a JSON object.")
     try:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from flask import g, request
 from pydantic import StringConstraints
+
 from clinic.api import endpoint
 from clinic.api.errors import ApiError
 from clinic.api.schemas import Body, Out

@@ -6,7 +6,6 @@ from flask import jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from clinic.api.schemas import MAX_ID
 from clinic.errors import ServiceError
 
 CODES = {
@@ -53,7 +52,7 @@ def fields_from_validation_error(exc: ValidationError) -> dict[str, str]:
 def from_service_error(exc: ServiceError) -> ApiError:
     """A rule broken in a service: 409 for conflicts, 403 when forbidden, else 422."""
     status = {"conflict": 409, "forbidden": 403}.get(exc.code, 422)
-    fields = getattr(exc, "fields", None) or ({exc.field: exc.message} if exc.field else None)
+    fields = exc.fields or None
     message = "Some fields are not valid." if fields and len(fields) > 1 else exc.message
     return ApiError(status, message, fields)
 
@@ -74,12 +73,6 @@ def _routing_error(exc: NotFound | MethodNotAllowed):
 
 
 def register(bp) -> None:
-    @bp.url_value_preprocessor
-    def _ids_in_range(_endpoint, values):
-        # No record has a larger id, and such a number must not reach the database.
-        if values and any(isinstance(v, int) and v > MAX_ID for v in values.values()):
-            raise ApiError(404, "Not found.")
-
     bp.app_errorhandler(NotFound)(_routing_error)
     bp.app_errorhandler(MethodNotAllowed)(_routing_error)
 

@@ -107,8 +107,7 @@ def referrals_list(query: ReferralQuery):
         statement = statement.where(Referral.family_id == query.family_id)
     referrals = list(db.session.scalars(statement))
     ready = _summary_ready([r.id for r in referrals])
-    for referral in referrals:
-        services.record_read(g.user, referral)
+    services.record_read(g.user, *referrals)
     return [referral_out(referral, referral.id in ready) for referral in referrals]
 
 

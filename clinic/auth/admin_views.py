@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
+from wtforms.fields import SelectChoice
 
 from clinic.auth import services, sessions
-from clinic.auth.forms import EmptyForm, PasswordResetForm, StaffForm, TeamForm, TeamSupervisorForm
+from clinic.auth.forms import (
+    EmptyForm,
+    PasswordResetForm,
+    StaffForm,
+    TeamForm,
+    TeamSupervisorForm,
+)
 from clinic.auth.models import Team, User
 from clinic.auth.views import bp
 from clinic.cases.queries import active_family_counts
 from clinic.errors import ServiceError
 from clinic.extensions import db
+from clinic.forms import form_page, refused
 from clinic.permissions import ADMIN, access
 
 
@@ -26,17 +34,6 @@ def _team_or_404(team_id: int) -> Team:
     if team is None:
         abort(404)
     return team
-
-
-def _form_page(template: str, form, **context):
-    """The form page: 200 when first shown, 422 when a submission was refused."""
-    return render_template(template, form=form, **context), 422 if form.is_submitted() else 200
-
-
-def _refused(template: str, form, exc: ServiceError, **context):
-    db.session.rollback()  # nothing of a refused change is kept, even if flushed
-    form.show_service_error(exc)
-    return render_template(template, form=form, **context), 422
 
 
 # ---- staff ------------------------------------------------------------------
@@ -58,7 +55,7 @@ def staff():
 def new_staff():
     form = StaffForm()
     teams = services.list_teams()
-    team_choices = [("", "None")] + [(team.id, team.name) for team in teams]
+    team_choices = [SelectChoice("", "None")] + [SelectChoice(str(team.id), team.name) for team in teams]
     form.team_id.choices = team_choices
     form.supervises_id.choices = team_choices
     if form.validate_on_submit():
@@ -74,10 +71,10 @@ def new_staff():
                 by=g.user,
             )
         except ServiceError as exc:
-            return _refused("auth/staff_form.html", form, exc)
+            return refused("auth/staff_form.html", form, exc)
         flash(f"Account created for {user.name}.", "success")
         return redirect(url_for(".staff"))
-    return _form_page("auth/staff_form.html", form)
+    return form_page("auth/staff_form.html", form)
 
 
 @bp.post("/admin/staff/<int:user_id>/deactivate")
@@ -115,13 +112,13 @@ def reset_password(user_id: int):
         try:
             services.set_password(user, form.password.data, by=g.user)
         except ServiceError as exc:
-            return _refused("auth/password_form.html", form, exc, account=user)
+            return refused("auth/password_form.html", form, exc, account=user)
         if user.id == g.user.id:
             # A new password ends every session; keep the admin's own one going.
             sessions.start_session(user)
         flash(f"Password reset for {user.name}; their other sessions have ended.", "success")
         return redirect(url_for(".staff"))
-    return _form_page("auth/password_form.html", form, account=user)
+    return form_page("auth/password_form.html", form, account=user)
 
 
 # ---- teams ------------------------------------------------------------------
@@ -141,10 +138,10 @@ def new_team():
         try:
             team = services.create_team(form.name.data, by=g.user)
         except ServiceError as exc:
-            return _refused("auth/team_form.html", form, exc)
+            return refused("auth/team_form.html", form, exc)
         flash(f"Team {team.name} created.", "success")
         return redirect(url_for(".team", team_id=team.id))
-    return _form_page("auth/team_form.html", form)
+    return form_page("auth/team_form.html", form)
 
 
 @bp.route("/admin/teams/<int:team_id>", methods=["GET", "POST"])
@@ -153,13 +150,15 @@ def team(team_id: int):
     team = _team_or_404(team_id)
     supervisors = [u for u in services.list_staff() if u.role == "supervisor" and u.is_active]
     form = TeamSupervisorForm(supervisor_id=team.supervisor_id)
-    form.supervisor_id.choices = [("", "No supervisor")] + [(u.id, u.name) for u in supervisors]
+    form.supervisor_id.choices = [SelectChoice("", "No supervisor")] + [
+        SelectChoice(str(u.id), u.name) for u in supervisors
+    ]
     if form.validate_on_submit():
         chosen = next((u for u in supervisors if u.id == form.supervisor_id.data), None)
         try:
             services.set_team_supervisor(team, chosen, by=g.user)
         except ServiceError as exc:
-            return _refused("auth/team.html", form, exc, team=team)
+            return refused("auth/team.html", form, exc, team=team)
         flash(f"Supervisor of {team.name} saved.", "success")
         return redirect(url_for(".team", team_id=team.id))
-    return _form_page("auth/team.html", form, team=team)
+    return form_page("auth/team.html", form, team=team)

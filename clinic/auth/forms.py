@@ -1,10 +1,11 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from clinic.auth.models import ROLES
 from clinic.auth.passwords import MAX_LENGTH, MIN_LENGTH
-from clinic.cases.forms import ServiceErrorsMixin, optional_int
+from clinic.forms import optional_int
 
 PASSWORD_LENGTH = Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.")
 
@@ -14,10 +15,10 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
 
 
-class StaffForm(ServiceErrorsMixin, FlaskForm):
+class StaffForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=320)])
-    role = SelectField("Role", choices=[(r, r.replace("_", " ").capitalize()) for r in ROLES])
+    role = SelectField("Role", choices=[SelectChoice(r, r.replace("_", " ").capitalize()) for r in ROLES])
     team_id = SelectField("Team (home visitors)", coerce=optional_int, validators=[Optional()])
     supervises_id = SelectField("Supervises team (supervisors)", coerce=optional_int, validators=[Optional()])
     password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_LENGTH])
@@ -26,18 +27,18 @@ class StaffForm(ServiceErrorsMixin, FlaskForm):
     SERVICE_FIELDS = {"team": "team_id", "supervises": "supervises_id"}
 
     def field_for(self, service_field: str | None):
-        return super().field_for(self.SERVICE_FIELDS.get(service_field, service_field))
+        return self._fields.get(self.SERVICE_FIELDS.get(service_field, service_field))
 
 
-class PasswordResetForm(ServiceErrorsMixin, FlaskForm):
+class PasswordResetForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired(), PASSWORD_LENGTH])
 
 
-class TeamForm(ServiceErrorsMixin, FlaskForm):
+class TeamForm(FlaskForm):
     name = StringField("Team name", validators=[DataRequired(), Length(max=200)])
 
 
-class TeamSupervisorForm(ServiceErrorsMixin, FlaskForm):
+class TeamSupervisorForm(FlaskForm):
     supervisor_id = SelectField("Supervisor", coerce=optional_int, validators=[Optional()])
 
 

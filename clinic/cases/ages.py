@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 FULL_TERM_WEEKS = 40
@@ -77,3 +78,18 @@ def date_at_screening_age(date_of_birth: date, gestational_age_weeks: int | None
         # chronological age at 24 months is the first day it can be reached.
         return max(chronological, add_months(date_of_birth, CORRECT_UNTIL_MONTHS))
     return chronological
+
+
+@dataclass(frozen=True)
+class ChildAge:
+    months: int
+    # Set only while rule 1 uses the corrected age (born before 37 weeks, under 24 months).
+    corrected_months: int | None
+
+
+def child_age(child, on: date) -> ChildAge:
+    """A child's age as pages show it: chronological, and corrected while it applies."""
+    corrected = None
+    if uses_corrected_age(child.date_of_birth, child.gestational_age_weeks, on):
+        corrected = corrected_age_months(child.date_of_birth, child.gestational_age_weeks, on)
+    return ChildAge(age_months(child.date_of_birth, on), corrected)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, insert
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from clinic.auth.models import User
 from clinic.db import Base, utcnow
 from clinic.extensions import db
-from sqlalchemy.orm import Session
 
 
 class AuditEvent(Base):
@@ -57,6 +56,32 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_views(user: User, record_type: str, records: list[tuple[int, int | None]]) -> None:
+    """Reads of many records (a list page): one event each, in a single INSERT.
+
+    ``records`` holds (record id, family id) pairs. The ORM would send one INSERT per
+    event on SQLite; lists must not cost more statements as they grow.
+    """
+    if not records:
+        return
+    address = request.remote_addr if has_request_context() else None
+    db.session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "occurred_at": utcnow(),
+                "action": "view",
+                "record_type": record_type,
+                "record_id": record_id,
+                "family_id": family_id,
+                "user_id": user.id,
+                "ip_address": address,
+            }
+            for record_id, family_id in records
+        ],
+    )
 
 
 def record_now(action: str, record_type: str, record_id: int | None, *, detail: str | None = None) -> None:

@@ -2,7 +2,7 @@
 
 The forms check shape (required, lengths, dates that exist, ranges); the services
 check the rules (scope, dates not in the future). A :class:`ServiceError` is shown
-beside the field it names with :meth:`ServiceErrorsMixin.show_service_error`.
+beside the field it names with :func:`clinic.forms.show_service_errors`.
 """
 
 from __future__ import annotations
@@ -20,36 +20,19 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.fields import SelectChoice
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES
-from clinic.errors import ServiceError
-
-NAME_MAX = 200
-NOTE_MAX = 5000
-
-
-def optional_int(value) -> int | None:
-    """Coerce a select's value; the empty choice means "none"."""
-    if value in (None, ""):
-        return None
-    return int(value)
-
-
-class ServiceErrorsMixin:
-    """Show a service's refusal beside the field it names (or above the form)."""
-
-    def field_for(self, service_field: str | None):
-        if service_field is None:
-            return None
-        return self._fields.get(service_field)  # type: ignore[attr-defined]
-
-    def show_service_error(self, exc: ServiceError) -> None:
-        field = self.field_for(exc.field)
-        if field is None:
-            self.form_errors.append(exc.message)  # type: ignore[attr-defined]
-        else:
-            field.errors.append(exc.message)
+from clinic.forms import NAME_MAX, NOTE_MAX, optional_int
 
 
 class _CaregiverFields:
@@ -73,7 +56,7 @@ class _CaregiverFields:
         }
 
 
-class CaregiverForm(_CaregiverFields, ServiceErrorsMixin, FlaskForm):
+class CaregiverForm(_CaregiverFields, FlaskForm):
     pass
 
 
@@ -89,9 +72,9 @@ class FirstCaregiverForm(_CaregiverFields, Form):
         return self.is_blank() or super().validate(extra_validators)
 
 
-class FamilyForm(ServiceErrorsMixin, FlaskForm):
+class FamilyForm(FlaskForm):
     name = StringField("Family name", validators=[DataRequired(), Length(max=NAME_MAX)])
-    language = SelectField("Preferred language", choices=list(LANGUAGES.items()), default="en")
+    language = SelectField("Preferred language", choices=[SelectChoice(code, label) for code, label in LANGUAGES.items()], default="en")
     address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
 
     def service_values(self) -> dict:
@@ -110,7 +93,7 @@ class NewFamilyForm(FamilyForm):
         # create_family names a caregiver's field "caregivers.<index>.<field>".
         if service_field and service_field.startswith("caregivers.0."):
             return self.caregiver.form._fields.get(service_field.removeprefix("caregivers.0."))
-        return super().field_for(service_field)
+        return self._fields.get(service_field)
 
     def caregivers(self) -> list[dict]:
         return [] if self.caregiver.form.is_blank() else [self.caregiver.form.service_values()]
@@ -120,12 +103,12 @@ class FamilyStatusForm(FlaskForm):
     status = HiddenField(validators=[AnyOf(FAMILY_STATUSES)])
 
 
-class ReassignForm(ServiceErrorsMixin, FlaskForm):
+class ReassignForm(FlaskForm):
     assigned_visitor_id = SelectField("New home visitor", coerce=optional_int, validators=[DataRequired()])
     note = TextAreaField("Note for the history (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
 
-class ChildForm(ServiceErrorsMixin, FlaskForm):
+class ChildForm(FlaskForm):
     first_name = StringField("First name", validators=[DataRequired(), Length(max=NAME_MAX)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=NAME_MAX)])
     # InputRequired, not DataRequired: DataRequired would replace the "not a real

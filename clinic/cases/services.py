@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import has_request_context, request
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from clinic import clock
 from clinic.auth.models import User
 from clinic.cases import audit, follow_ups
-from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family, FamilyAssignment
+from clinic.cases.models import (
+    FAMILY_STATUSES,
+    LANGUAGES,
+    Caregiver,
+    Child,
+    Family,
+    FamilyAssignment,
+)
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.permissions import assignable_visitors, can_reassign
@@ -132,7 +138,7 @@ def update_caregiver(by: User, caregiver: Caregiver, **values) -> Caregiver:
     if "relationship" in values:
         values["relationship_to_children"] = values.pop("relationship")
     values = {k: v for k, v in values.items() if k in CAREGIVER_FIELDS}
-    _check_caregiver_values({"email": caregiver.email, **values})
+    _check_caregiver_values({"email": caregiver.email, "email_opt_in": caregiver.email_opt_in, **values})
     if "email" in values:
         values["email"] = values["email"] or None
     changed = _apply(caregiver, values)
@@ -193,27 +199,8 @@ def record_view(by: User, record_type: str, record_id: int, family_id: int) -> N
 
 
 def record_family_list_view(by: User, families: list[Family]) -> None:
-    """A list page reads every family it shows: one event each, in one statement.
-
-    One INSERT whatever the page size (the ORM would send one per event on SQLite).
-    """
-    if not families:
-        return
-    address = request.remote_addr if has_request_context() else None
-    db.session.execute(
-        insert(audit.AuditEvent),
-        [
-            {
-                "action": "view",
-                "record_type": "family",
-                "record_id": family.id,
-                "family_id": family.id,
-                "user_id": by.id,
-                "ip_address": address,
-            }
-            for family in families
-        ],
-    )
+    """A list of families reads every family it shows."""
+    audit.record_views(by, "family", [(family.id, family.id) for family in families])
 
 
 def _apply(record, values: dict) -> list[str]:

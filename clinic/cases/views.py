@@ -7,16 +7,22 @@ renders. A refused submission re-renders the form with the user's input and stat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from wtforms.fields import SelectChoice
 
 from clinic import clock
 from clinic.auth import services as staff_services
 from clinic.cases import ages, queries, services
 from clinic.cases.forms import (
-    NAME_MAX,
     CaregiverForm,
     ChildForm,
     FamilyForm,
@@ -24,9 +30,10 @@ from clinic.cases.forms import (
     NewFamilyForm,
     ReassignForm,
 )
-from clinic.cases.models import LANGUAGES, Child
+from clinic.cases.models import LANGUAGES
 from clinic.errors import ServiceError
 from clinic.extensions import db
+from clinic.forms import NAME_MAX, form_page, refused
 from clinic.permissions import (
     ADMIN,
     STAFF,
@@ -62,36 +69,9 @@ AUDITED_RECORD_TYPES = (
 )
 
 
-@dataclass(frozen=True)
-class ChildAge:
-    months: int
-    # Set only while rule 1 uses the corrected age (born before 37 weeks, under 24 months).
-    corrected_months: int | None
-
-
-def child_age(child: Child, on: date) -> ChildAge:
-    corrected = None
-    if ages.uses_corrected_age(child.date_of_birth, child.gestational_age_weeks, on):
-        corrected = ages.corrected_age_months(child.date_of_birth, child.gestational_age_weeks, on)
-    return ChildAge(ages.age_months(child.date_of_birth, on), corrected)
-
-
 @bp.context_processor
 def _case_helpers():
-    return {"child_age": child_age, "languages": LANGUAGES}
-
-
-def _refused(template: str, form, exc: ServiceError, **context):
-    # Drop whatever the service flushed before refusing, so rendering the page
-    # cannot write half of the change.
-    db.session.rollback()
-    form.show_service_error(exc)
-    return render_template(template, form=form, **context), 422
-
-
-def _form_page(template: str, form, **context):
-    """The form page: 200 when first shown, 422 when a submission was refused."""
-    return render_template(template, form=form, **context), 422 if form.is_submitted() else 200
+    return {"child_age": ages.child_age, "languages": LANGUAGES}
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -103,10 +83,10 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     return value if value is not None and 1 <= value <= MAX_INT else default
 
 
-def _visitor_choices(exclude_id: int | None = None) -> list[tuple]:
+def _visitor_choices(exclude_id: int | None = None) -> list[SelectChoice]:
     visitors = [v for v in db.session.scalars(assignable_visitors(g.user)) if v.id != exclude_id]
-    choices = [(v.id, v.name) for v in visitors]
-    return choices if len(choices) == 1 else [("", "Choose a home visitor")] + choices
+    choices = [SelectChoice(str(v.id), v.name) for v in visitors]
+    return choices if len(choices) == 1 else [SelectChoice("", "Choose a home visitor")] + choices
 
 
 # ---- caseload ---------------------------------------------------------------
@@ -158,10 +138,10 @@ def new_family():
                 caregivers=form.caregivers(),
             )
         except ServiceError as exc:
-            return _refused("cases/family_form.html", form, exc, family=None)
+            return refused("cases/family_form.html", form, exc, family=None)
         flash(f"Family {family.name} added.", "success")
         return redirect(url_for(".family", family_id=family.id))
-    return _form_page("cases/family_form.html", form, family=None)
+    return form_page("cases/family_form.html", form, family=None)
 
 
 @bp.get("/families/<int:family_id>")
@@ -190,12 +170,12 @@ def edit_family(family_id: int):
         try:
             services.update_family(g.user, family, **form.service_values())
         except ServiceError as exc:
-            return _refused("cases/family_form.html", form, exc, family=family)
+            return refused("cases/family_form.html", form, exc, family=family)
         flash("Family saved.", "success")
         return redirect(url_for(".family", family_id=family.id))
     if not form.is_submitted():
         services.record_view(g.user, "family", family.id, family.id)
-    return _form_page("cases/family_form.html", form, family=family)
+    return form_page("cases/family_form.html", form, family=family)
 
 
 @bp.post("/families/<int:family_id>/status")
@@ -222,10 +202,10 @@ def reassign_family(family_id: int):
         try:
             services.reassign_family(g.user, family, form.assigned_visitor_id.data, note=form.note.data)
         except ServiceError as exc:
-            return _refused("cases/reassign.html", form, exc, family=family)
+            return refused("cases/reassign.html", form, exc, family=family)
         flash(f"Family reassigned to {family.assigned_visitor.name}.", "success")
         return redirect(url_for(".family", family_id=family.id))
-    return _form_page("cases/reassign.html", form, family=family)
+    return form_page("cases/reassign.html", form, family=family)
 
 
 # ---- caregivers -------------------------------------------------------------
@@ -240,10 +220,10 @@ def new_caregiver(family_id: int):
         try:
             services.add_caregiver(g.user, family, **form.service_values())
         except ServiceError as exc:
-            return _refused("cases/caregiver_form.html", form, exc, family=family, caregiver=None)
+            return refused("cases/caregiver_form.html", form, exc, family=family, caregiver=None)
         flash("Caregiver added.", "success")
         return redirect(url_for(".family", family_id=family.id))
-    return _form_page("cases/caregiver_form.html", form, family=family, caregiver=None)
+    return form_page("cases/caregiver_form.html", form, family=family, caregiver=None)
 
 
 @bp.route("/caregivers/<int:caregiver_id>/edit", methods=["GET", "POST"])
@@ -255,14 +235,14 @@ def edit_caregiver(caregiver_id: int):
         try:
             services.update_caregiver(g.user, caregiver, **form.service_values())
         except ServiceError as exc:
-            return _refused(
+            return refused(
                 "cases/caregiver_form.html", form, exc, family=caregiver.family, caregiver=caregiver
             )
         flash("Caregiver saved.", "success")
         return redirect(url_for(".family", family_id=caregiver.family_id))
     if not form.is_submitted():
         services.record_view(g.user, "caregiver", caregiver.id, caregiver.family_id)
-    return _form_page("cases/caregiver_form.html", form, family=caregiver.family, caregiver=caregiver)
+    return form_page("cases/caregiver_form.html", form, family=caregiver.family, caregiver=caregiver)
 
 
 # ---- children ---------------------------------------------------------------
@@ -277,10 +257,10 @@ def new_child(family_id: int):
         try:
             child = services.add_child(g.user, family, **form.service_values())
         except ServiceError as exc:
-            return _refused("cases/child_form.html", form, exc, family=family, child=None)
+            return refused("cases/child_form.html", form, exc, family=family, child=None)
         flash(f"{child.full_name} added.", "success")
         return redirect(url_for(".child", child_id=child.id))
-    return _form_page("cases/child_form.html", form, family=family, child=None)
+    return form_page("cases/child_form.html", form, family=family, child=None)
 
 
 @bp.get("/children/<int:child_id>")
@@ -307,12 +287,12 @@ def edit_child(child_id: int):
         try:
             services.update_child(g.user, child, **form.service_values())
         except ServiceError as exc:
-            return _refused("cases/child_form.html", form, exc, family=child.family, child=child)
+            return refused("cases/child_form.html", form, exc, family=child.family, child=child)
         flash("Child saved.", "success")
         return redirect(url_for(".child", child_id=child.id))
     if not form.is_submitted():
         services.record_view(g.user, "child", child.id, child.family_id)
-    return _form_page("cases/child_form.html", form, family=child.family, child=child)
+    return form_page("cases/child_form.html", form, family=child.family, child=child)
 
 
 # ---- audit log --------------------------------------------------------------

@@ -20,7 +20,14 @@ from clinic.cases.models import Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.permissions import can_transition_referrals
-from clinic.referrals.models import ACTIVE_STATUSES, OUTCOMES, STATUSES, Referral, ReferralReason, ReferralTransition
+from clinic.referrals.models import (
+    ACTIVE_STATUSES,
+    OUTCOMES,
+    STATUSES,
+    Referral,
+    ReferralReason,
+    ReferralTransition,
+)
 from clinic.screening.rules import reason_key
 
 # The only moves (SPEC: open → reviewed → sent → closed).
@@ -145,5 +152,6 @@ def transition(
     return move
 
 
-def record_read(by: User, referral: Referral) -> None:
-    audit.record("view", "referral", referral.id, user=by, family_id=referral.family_id)
+def record_read(by: User, *referrals: Referral) -> None:
+    """Audit that ``by`` read these referrals (one event each, in one INSERT)."""
+    audit.record_views(by, "referral", [(r.id, r.family_id) for r in referrals])

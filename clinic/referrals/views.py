@@ -1,7 +1,240 @@
-"""Pages of the referrals package."""
+"""Pages of the referrals package: the list, one referral and its workflow, and the
+panel the family page includes (``referrals/_family_panel.html``).
+
+The read models below load each page in a fixed number of queries; the views load
+through the scoped helpers, call the workflow service and render. Every referral
+a page shows is an audited read.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+
+from clinic.auth.models import User
+from clinic.cases.models import Family
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.permissions import (
+    STAFF,
+    SUPERVISOR,
+    access,
+    can_see_other_caseloads,
+    can_transition_referrals,
+    family_scope,
+    get_in_family_scope_or_404,
+)
+from clinic.referrals import services
+from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, TransitionForm
+from clinic.referrals.models import (
+    STATUSES,
+    Referral,
+    ReferralReason,
+    ReferralSummary,
+    ReferralTransition,
+)
+from clinic.screening.instruments import domain_labels, get_risk_factor
 
 bp = Blueprint("referrals", __name__, template_folder="templates")
+
+PER_PAGE = 25
+MAX_PER_PAGE = 100
+STATUS_FILTERS = {"": "All referrals", "open": "Open", "reviewed": "Reviewed", "sent": "Sent", "closed": "Closed"}
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    referral: Referral  # with its family (and the family's visitor) loaded
+    reason_count: int
+    summary_ready: bool
+
+
+@dataclass
+class ReferralPage:
+    items: list[ReferralRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _summary_exists():
+    """Whether the row's referral has a compiled summary (a column, not the document)."""
+    return exists().where(ReferralSummary.referral_id == Referral.id)
+
+
+def _reason_count():
+    return select(func.count(ReferralReason.id)).where(ReferralReason.referral_id == Referral.id).scalar_subquery()
+
+
+def referral_page(user: User, *, status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> ReferralPage:
+    """Referrals in the user's scope, most recently changed first: a count and one
+    query (family, visitor, number of reasons and whether a summary is compiled
+    come in the same row)."""
+    page = max(page, 1)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    conditions = [family_scope(user)]
+    if status:
+        conditions.append(Referral.status == status)
+    counted = select(func.count(Referral.id)).join(Family, Referral.family_id == Family.id).where(*conditions)
+    total = db.session.scalar(counted) or 0
+    visitor = aliased(User)
+    rows = db.session.execute(
+        select(Referral, _reason_count(), _summary_exists())
+        .join(Family, Referral.family_id == Family.id)
+        .join(visitor, Family.assigned_visitor_id == visitor.id)
+        .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(visitor)))
+        .where(*conditions)
+        .order_by(Referral.updated_at.desc(), Referral.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    items = [ReferralRow(referral, count, bool(ready)) for referral, count, ready in rows]
+    return ReferralPage(items=items, total=total, page=page, per_page=per_page)
+
+
+def load_referral(user: User, referral_id: int) -> Referral:
+    """One referral in scope (404 otherwise) with its reasons' people and its moves."""
+    get_in_family_scope_or_404(user, Referral, referral_id)
+    return db.session.scalars(
+        select(Referral)
+        .where(Referral.id == referral_id)
+        .options(
+            selectinload(Referral.reasons).selectinload(ReferralReason.child),
+            selectinload(Referral.reasons).selectinload(ReferralReason.caregiver),
+            selectinload(Referral.transitions).selectinload(ReferralTransition.by),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def summary_ready(referral: Referral) -> bool:
+    """Whether the summary is compiled (without loading the document)."""
+    return bool(db.session.scalar(select(exists().where(ReferralSummary.referral_id == referral.id))))
+
+
+def family_referrals(family: Family) -> list[ReferralRow]:
+    """The family's referrals, newest first, in one query."""
+    rows = db.session.execute(
+        select(Referral, _reason_count(), _summary_exists())
+        .where(Referral.family_id == family.id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
+    return [ReferralRow(referral, count, bool(ready)) for referral, count, ready in rows]
+
+
+def risk_factor_label(code: str | None) -> str:
+    try:
+        return get_risk_factor(code).label
+    except KeyError:
+        return code or ""
+
+
+@bp.app_context_processor
+def _panel():
+    def referrals_for_family(family: Family) -> list[ReferralRow]:
+        rows = family_referrals(family)
+        services.record_read(g.user, *(row.referral for row in rows))
+        return rows
+
+    return {"referrals_for_family": referrals_for_family}
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "domain_labels": domain_labels(),
+        "risk_factor_label": risk_factor_label,
+        "outcome_labels": OUTCOME_LABELS,
+        "move_labels": MOVE_LABELS,
+    }
+
+
+@bp.get("/referrals")
+@access(STAFF)
+def index():
+    status = request.args.get("status", "")
+    if status not in STATUS_FILTERS:
+        status = ""
+    page = referral_page(g.user, status=status or None, page=request.args.get("page", 1, type=int))
+    services.record_read(g.user, *(row.referral for row in page.items))
+    return render_template(
+        "referrals/index.html",
+        page=page,
+        status=status,
+        statuses=STATUS_FILTERS,
+        show_visitor=can_see_other_caseloads(g.user),
+    )
+
+
+def _detail_page(referral: Referral, form: TransitionForm | None = None, status: int = 200):
+    next_status = services.NEXT_STATUS.get(referral.status)
+    if can_transition_referrals(g.user) and next_status:
+        form = form or TransitionForm()
+        # Always offer the move from the status as it is now (it may have changed).
+        form.to.data = next_status
+    return (
+        render_template(
+            "referrals/detail.html",
+            referral=referral,
+            family=referral.family,
+            summary_ready=summary_ready(referral),
+            # A refused move is shown even when no move is left (a closed referral).
+            form=form,
+            next_status=next_status,
+            statuses=STATUSES,
+        ),
+        status,
+    )
+
+
+@bp.get("/referrals/<int:referral_id>")
+@access(STAFF)
+def detail(referral_id: int):
+    referral = load_referral(g.user, referral_id)
+    services.record_read(g.user, referral)
+    return _detail_page(referral)
+
+
+@bp.post("/referrals/<int:referral_id>/transitions")
+@access(SUPERVISOR)
+def transition(referral_id: int):
+    referral = load_referral(g.user, referral_id)
+    if not can_transition_referrals(g.user):
+        abort(403)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        return _detail_page(referral, form, 422)
+    try:
+        move = services.transition(
+            g.user,
+            referral,
+            to=form.to.data,
+            outcome=form.outcome.data or None,
+            note=(form.note.data or "").strip() or None,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        field = form._fields.get(exc.field) if exc.field in ("outcome", "note") else form.to
+        field.errors.append(exc.message)
+        # A conflict (the referral moved since the page was shown) answers 409, as the API does.
+        return _detail_page(load_referral(g.user, referral_id), form, 409 if exc.code == "conflict" else 422)
+    flash(f"Referral #{referral.id} is now {move.to_status}.", "success")
+    return redirect(url_for(".detail", referral_id=referral.id))
+
+

@@ -19,9 +19,13 @@ from clinic import clock
 from clinic.auth.models import User
 from clinic.cases import audit
 from clinic.cases.ages import screening_age_months
-from clinic.cases.follow_ups import open_screening_follow_ups, schedule_follow_up, set_follow_up_status
+from clinic.cases.follow_ups import (
+    open_screening_follow_ups,
+    schedule_follow_up,
+    set_follow_up_status,
+)
 from clinic.cases.models import Caregiver, Child, Family, FollowUp
-from clinic.errors import ServiceError
+from clinic.errors import InvalidFields, ServiceError
 from clinic.extensions import db
 from clinic.referrals.models import Referral
 from clinic.referrals.services import add_reasons, lock_family
@@ -45,18 +49,6 @@ from clinic.screening.models import (
 )
 
 NOTE_MAX = 5000
-
-
-class InvalidFields(ServiceError):
-    """Several fields at fault at once, so a form can show every error beside its row.
-
-    ``field`` and ``message`` name the first, for callers that show one.
-    """
-
-    def __init__(self, fields: dict[str, str]):
-        first = next(iter(fields))
-        super().__init__(fields[first], first)
-        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -153,9 +145,11 @@ _RECORD_TYPES = {Screening: "screening", RiskFactor: "risk_factor", Observation:
 
 
 def record_read(by: User, *records: Screening | RiskFactor | Observation) -> None:
-    """Audit that ``by`` read these records (one event each)."""
-    for record in records:
-        audit.record("view", _RECORD_TYPES[type(record)], record.id, user=by, family_id=_family_id(record))
+    """Audit that ``by`` read these records (one event each, one INSERT per kind)."""
+    for kind in {type(record) for record in records}:
+        audit.record_views(
+            by, _RECORD_TYPES[kind], [(r.id, _family_id(r)) for r in records if type(r) is kind]
+        )
 
 
 # Screenings ---------------------------------------------------------------------

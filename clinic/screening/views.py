@@ -1,7 +1,403 @@
-"""Pages of the screening package."""
+"""Pages of the screening package: screenings and amendments, risk factors,
+interaction observations and follow-ups; and the panels the child and family pages
+include (``_child_panel.html``, ``_family_panel.html``).
+
+Each view loads through a scoped get-or-404, calls a service and renders. A
+refused submission re-renders the form with the user's answers and status 422,
+which rolls the request's transaction back: nothing of it is saved.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from wtforms.fields import SelectChoice
+
+from clinic import clock
+from clinic.cases import ages
+from clinic.cases import follow_ups as follow_up_services
+from clinic.cases.models import Child, Family
+from clinic.errors import ServiceError
+from clinic.extensions import db
+from clinic.forms import form_page, optional_text, refused, show_service_errors
+from clinic.permissions import (
+    STAFF,
+    access,
+    get_caregiver_or_404,
+    get_child_or_404,
+    get_family_or_404,
+    get_follow_up_or_404,
+    get_in_family_scope_or_404,
+    get_screening_or_404,
+)
+from clinic.screening import rules, services, timeline
+from clinic.screening.forms import (
+    FOLLOW_UP_KIND_LABELS,
+    RESPONSE_LABELS,
+    AmendmentForm,
+    FollowUpForm,
+    FollowUpStatusForm,
+    KeyedInputs,
+    ObservationForm,
+    ResolveRiskFactorForm,
+    RiskFactorForm,
+    ScreeningForm,
+    member_choices,
+)
+from clinic.screening.instruments import (
+    Instrument,
+    domain_labels,
+    get_instrument,
+    instruments,
+    observation_instrument,
+    risk_factor_catalog,
+    risk_factor_categories,
+)
+from clinic.screening.models import RiskFactor
+from clinic.screening.schedule import next_screenings
 
 bp = Blueprint("screening", __name__, template_folder="templates")
+
+RATING_MISSING = "Rate this cue (or choose not observed)."
+
+
+@bp.app_context_processor
+def _panels():
+    """The data of the panels other packages' pages include, loaded on demand."""
+
+    def screening_timeline(child: Child) -> timeline.ChildTimeline:
+        return timeline.child_timeline(g.user, child)
+
+    def screening_family_panel(family: Family) -> timeline.FamilyPanel:
+        return timeline.family_panel(g.user, family)
+
+    return {
+        "screening_timeline": screening_timeline,
+        "screening_family_panel": screening_family_panel,
+        "response_labels": RESPONSE_LABELS,
+        "follow_up_kind_labels": FOLLOW_UP_KIND_LABELS,
+    }
+
+
+def _flash_referral(effect: str | None, referral) -> None:
+    if effect == "opened":
+        flash(f"A referral was opened for the family (referral #{referral.id}).", "warning")
+    elif effect == "added":
+        flash(f"The family's open referral #{referral.id} was updated with this reason.", "warning")
+    elif effect == "already":
+        flash(f"The family's open referral #{referral.id} already holds this reason.", "info")
+
+
+def _flash_follow_up(follow_up) -> None:
+    if follow_up is not None:
+        title = timeline.instrument_title(follow_up.instrument_code)
+        flash(f"Next screening scheduled: {title}, due {follow_up.due_on.isoformat()}.", "info")
+
+
+# ---- screenings -------------------------------------------------------------
+
+
+def _check_answers(instrument: Instrument, answers: KeyedInputs) -> None:
+    """Flag unanswered or foreign items when the rest of the form is refused, so every
+    problem shows at once (the service checks them again when the form is whole)."""
+    for key, message in rules.validate_responses(instrument, answers.values).items():
+        answers.errors[key.removeprefix("responses.")] = message
+
+
+def default_instrument(child: Child) -> Instrument:
+    """The instrument due next for the child (rule 2), else the last one."""
+    due = next_screenings([child], clock.today()).get(child.id)
+    return get_instrument(due.instrument_code) if due is not None else instruments()[-1]
+
+
+def _chosen_instrument(child: Child, code: str | None) -> Instrument:
+    if code:
+        try:
+            return get_instrument(code)
+        except KeyError:
+            pass
+    return default_instrument(child)
+
+
+def _screening_page(child: Child, instrument: Instrument, answers: KeyedInputs, **context) -> dict:
+    """What the recording and the amendment pages show (errors included: call it last)."""
+    today = clock.today()
+    return dict(
+        child=child,
+        family=child.family,
+        today=today,
+        age=ages.child_age(child, today),
+        instrument=instrument,
+        instruments=instruments(),
+        in_window_today=rules.in_window(instrument, child.date_of_birth, child.gestational_age_weeks, today),
+        answers=answers,
+        groups=(answers,),
+        stray_errors=answers.stray_errors(instrument.item_ids),
+        domain_labels=domain_labels(),
+        **context,
+    )
+
+
+def _screening_form_page(child: Child, form: ScreeningForm, instrument: Instrument, answers: KeyedInputs):
+    if form.instrument.data != instrument.code:
+        # An unknown checklist was posted: the rows shown are the default one's, and
+        # so is the checklist the next submission names.
+        if not form.instrument.errors:
+            form.instrument.errors = ["Choose one of the program's instruments."]
+        form.instrument.data = instrument.code
+    return form_page("screening/screening_form.html", form, **_screening_page(child, instrument, answers))
+
+
+@bp.route("/children/<int:child_id>/screenings/new", methods=["GET", "POST"])
+@access(STAFF)
+def new_screening(child_id: int):
+    child = get_child_or_404(g.user, child_id)
+    form = ScreeningForm()
+    answers = KeyedInputs("responses", request.form if form.is_submitted() else None)
+    if not form.is_submitted():
+        form.instrument.data = _chosen_instrument(child, request.args.get("instrument")).code
+    instrument = _chosen_instrument(child, form.instrument.data)
+    if form.validate_on_submit():
+        try:
+            outcome = services.record_screening(
+                g.user,
+                child,
+                instrument_code=form.instrument.data,
+                administered_on=form.administered_on.data,
+                responses=answers.values,
+                notes=optional_text(form.notes.data),
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            show_service_errors(form, exc, responses=answers)
+            return _screening_form_page(child, form, instrument, answers)
+        screening = outcome.screening
+        flash("Screening saved.", "success")
+        _flash_referral(timeline.referral_effect(outcome.referral, screening_id=screening.id), outcome.referral)
+        _flash_follow_up(outcome.follow_up)
+        return redirect(url_for(".screening", screening_id=screening.id))
+    if form.is_submitted():
+        _check_answers(instrument, answers)
+    return _screening_form_page(child, form, instrument, answers)
+
+
+@bp.get("/screenings/<int:screening_id>")
+@access(STAFF)
+def screening(screening_id: int):
+    screening = get_screening_or_404(g.user, screening_id)
+    services.record_read(g.user, screening)
+    child = screening.child
+    today = clock.today()
+    return render_template(
+        "screening/screening.html",
+        screening=screening,
+        entry=timeline.screening_entry(screening),
+        child=child,
+        family=child.family,
+        age=ages.child_age(child, today),
+        original=screening.answers(0),
+        amendments=timeline.amendment_history(screening),
+        reasons=timeline.screening_referral_reasons(screening),
+        follow_ups=follow_up_services.open_screening_follow_ups(child),
+        instrument_titles={instrument.code: instrument.title for instrument in instruments()},
+        domain_labels=domain_labels(),
+        today=today,
+    )
+
+
+@bp.route("/screenings/<int:screening_id>/amend", methods=["GET", "POST"])
+@access(STAFF)
+def amend_screening(screening_id: int):
+    screening = get_screening_or_404(g.user, screening_id)
+    child = screening.child
+    instrument = services.instrument_of(screening)
+    form = AmendmentForm()
+    answers = KeyedInputs("responses", request.form if form.is_submitted() else None, initial=screening.answers())
+
+
+    def page():
+        return form_page("screening/amend.html", form, **_screening_page(child, instrument, answers, screening=screening))
+
+    if form.validate_on_submit():
+        try:
+            outcome = services.amend_screening(g.user, screening, responses=answers.values, reason=form.reason.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            show_service_errors(form, exc, responses=answers)
+            return page()
+        flash("Correction saved; the original answers are kept.", "success")
+        if outcome.referral is not None:
+            flash(f"The family's referral #{outcome.referral.id} holds the reasons these answers give.", "warning")
+        _flash_follow_up(outcome.follow_up)
+        return redirect(url_for(".screening", screening_id=screening.id))
+    if form.is_submitted():
+        _check_answers(instrument, answers)
+    else:
+        services.record_read(g.user, screening)
+    return page()
+
+
+# ---- risk factors -----------------------------------------------------------
+
+
+def _risk_factor_choices(applies_to: str) -> list[SelectChoice]:
+    """Catalog entries for a child or a caregiver, grouped by category (select optgroups)."""
+    categories = risk_factor_categories()
+    return [
+        SelectChoice(entry.code, entry.label, optgroup=categories.get(entry.category, entry.category))
+        for entry in risk_factor_catalog()
+        if entry.applies_to == applies_to
+    ]
+
+
+def _risk_factor_page(subject_kind: str, subject, family: Family):
+    form = RiskFactorForm()
+    form.code.choices = _risk_factor_choices(subject_kind)
+    context = dict(subject_kind=subject_kind, subject=subject, family=family)
+    if form.validate_on_submit():
+        try:
+            risk_factor, referral = services.record_risk_factor(
+                g.user,
+                code=form.code.data,
+                noted_on=form.noted_on.data,
+                note=optional_text(form.note.data),
+                **{subject_kind: subject},
+            )
+        except ServiceError as exc:
+            return refused("screening/risk_factor_form.html", form, exc, **context)
+        flash("Risk factor noted.", "success")
+        _flash_referral(timeline.referral_effect(referral, risk_factor_id=risk_factor.id), referral)
+        return redirect(url_for("cases.family", family_id=family.id))
+    return form_page("screening/risk_factor_form.html", form, **context)
+
+
+@bp.route("/children/<int:child_id>/risk-factors/new", methods=["GET", "POST"])
+@access(STAFF)
+def new_child_risk_factor(child_id: int):
+    child = get_child_or_404(g.user, child_id)
+    return _risk_factor_page("child", child, child.family)
+
+
+@bp.route("/caregivers/<int:caregiver_id>/risk-factors/new", methods=["GET", "POST"])
+@access(STAFF)
+def new_caregiver_risk_factor(caregiver_id: int):
+    caregiver = get_caregiver_or_404(g.user, caregiver_id)
+    return _risk_factor_page("caregiver", caregiver, caregiver.family)
+
+
+@bp.route("/risk-factors/<int:risk_factor_id>/resolve", methods=["GET", "POST"])
+@access(STAFF)
+def resolve_risk_factor(risk_factor_id: int):
+    risk_factor = get_in_family_scope_or_404(g.user, RiskFactor, risk_factor_id)
+    form = ResolveRiskFactorForm()
+    context = dict(
+        risk_factor=risk_factor,
+        entry=timeline.risk_entry(risk_factor),
+        family=risk_factor.family,
+    )
+    if form.validate_on_submit():
+        try:
+            services.resolve_risk_factor(g.user, risk_factor, form.resolved_on.data)
+        except ServiceError as exc:
+            return refused("screening/resolve_risk_factor.html", form, exc, **context)
+        flash("Risk factor marked resolved.", "success")
+        return redirect(url_for("cases.family", family_id=risk_factor.family_id))
+    if not form.is_submitted():
+        services.record_read(g.user, risk_factor)
+    return form_page("screening/resolve_risk_factor.html", form, **context)
+
+
+# ---- interaction observations -----------------------------------------------
+
+
+def _member(members, member_id: int | None):
+    """The family's child or caregiver chosen in a select (its choices are the family's)."""
+    return next((member for member in members if member.id == member_id), None)
+
+
+
+@bp.route("/families/<int:family_id>/observations/new", methods=["GET", "POST"])
+@access(STAFF)
+def new_observation(family_id: int):
+    family = get_family_or_404(g.user, family_id)
+    instrument = observation_instrument()
+    form = ObservationForm()
+    form.child_id.choices = member_choices(family.children, lambda c: c.full_name, "The whole family")
+    form.caregiver_id.choices = member_choices(family.caregivers, lambda c: c.name, "Any caregiver present")
+    formdata = request.form if form.is_submitted() else None
+    ratings = KeyedInputs("ratings", formdata)
+    cue_notes = KeyedInputs("cue_notes", formdata)
+    context = dict(
+        family=family, instrument=instrument, ratings=ratings, cue_notes=cue_notes, groups=(ratings, cue_notes)
+    )
+    if form.validate_on_submit():
+        try:
+            services.record_observation(
+                g.user,
+                family,
+                observed_on=form.observed_on.data,
+                ratings=ratings.values,
+                cue_notes=cue_notes.present(),
+                notes=optional_text(form.notes.data),
+                child=_member(family.children, form.child_id.data),
+                caregiver=_member(family.caregivers, form.caregiver_id.data),
+            )
+        except ServiceError as exc:
+            return refused("screening/observation_form.html", form, exc, **context)
+        flash("Observation saved.", "success")
+        return redirect(url_for("cases.family", family_id=family.id) + "#observations")
+    if form.is_submitted():
+        ratings.require(instrument.cue_ids, RATING_MISSING)
+    return form_page("screening/observation_form.html", form, **context)
+
+
+# ---- follow-ups -------------------------------------------------------------
+
+
+@bp.route("/families/<int:family_id>/follow-ups/new", methods=["GET", "POST"])
+@access(STAFF)
+def new_follow_up(family_id: int):
+    family = get_family_or_404(g.user, family_id)
+    form = FollowUpForm()
+    form.child_id.choices = member_choices(family.children, lambda c: c.full_name, "The whole family")
+    if form.validate_on_submit():
+        try:
+            follow_up_services.schedule_follow_up(
+                g.user,
+                family,
+                kind=form.kind.data,
+                due_on=form.due_on.data,
+                time=form.time.data,
+                note=optional_text(form.note.data),
+                child=_member(family.children, form.child_id.data),
+            )
+        except ServiceError as exc:
+            return refused("screening/follow_up_form.html", form, exc, family=family)
+        flash("Follow-up scheduled.", "success")
+        return redirect(url_for("cases.family", family_id=family.id) + "#follow-ups")
+    return form_page("screening/follow_up_form.html", form, family=family)
+
+
+@bp.post("/follow-ups/<int:follow_up_id>/status")
+@access(STAFF)
+def set_follow_up_status(follow_up_id: int):
+    follow_up = get_follow_up_or_404(g.user, follow_up_id)
+    form = FollowUpStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        follow_up_services.set_follow_up_status(g.user, follow_up, form.status.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash("Follow-up marked done." if form.status.data == "done" else "Follow-up cancelled.", "success")
+    return redirect(url_for("cases.family", family_id=follow_up.family_id) + "#follow-ups")

@@ -3,7 +3,6 @@
 import time
 
 from clinic.auth import services
-from clinic.extensions import db
 from tests.conftest import Browser, sign_in
 from tests.factories import UserFactory
 

@@ -1,0 +1,137 @@
+"""Forms of the screening pages.
+
+The fixed fields (dates, notes, choices) are Flask-WTF fields. The answers of a
+checklist are radio groups named ``responses-<item id>`` (``ratings-<cue id>`` for
+an observation), one per item of the chosen instrument: :class:`KeyedInputs`
+reads, keeps and shows them with their errors. The forms check shape; the services
+check the rules and name the field at fault, which :func:`show_service_errors`
+places beside that field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
+from wtforms.fields import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+
+from clinic import clock
+from clinic.cases.models import FOLLOW_UP_KINDS
+from clinic.forms import NOTE_MAX, optional_int
+
+DATE_MESSAGE = "Give a real date (YYYY-MM-DD)."
+RESPONSE_LABELS = {"yes": "Yes", "sometimes": "Sometimes", "not_yet": "Not yet"}
+FOLLOW_UP_KIND_LABELS = {"visit": "Home visit", "call": "Phone call", "screening": "Screening"}
+KEY_MAX = 100  # item and cue ids are at most this long (the columns' length)
+
+
+class KeyedInputs:
+    """Inputs named ``<prefix>-<key>``, one per item or cue, with their errors.
+
+    ``values`` holds what was submitted (or the initial answers), so a refused form
+    shows every answer as the user left it.
+    """
+
+    def __init__(
+        self, prefix: str, formdata: Mapping[str, str] | None = None, initial: Mapping[str, str] | None = None
+    ):
+        self.prefix = prefix
+        self.values: dict[str, str] = dict(initial or {})
+        if formdata is not None:
+            start = f"{prefix}-"
+            self.values = {
+                name[len(start) :][:KEY_MAX]: formdata.get(name, "")
+                for name in formdata
+                if name.startswith(start)
+            }
+        self.errors: dict[str, str] = {}
+
+    def name(self, key: str) -> str:
+        return f"{self.prefix}-{key}"
+
+    def present(self) -> dict[str, str]:
+        """The non-empty values (an empty text input means "no note")."""
+        return {key: value for key, value in self.values.items() if value.strip()}
+
+    def require(self, keys: Iterable[str], message: str) -> None:
+        """Flag each key left without a value (used when the rest of the form is refused,
+        so every problem shows at once)."""
+        for key in keys:
+            if not self.values.get(key):
+                self.errors.setdefault(key, message)
+
+    def stray_errors(self, keys: Iterable[str]) -> dict[str, str]:
+        """Errors of keys the page has no row for (an item of another instrument)."""
+        known = set(keys)
+        return {key: message for key, message in self.errors.items() if key not in known}
+
+
+def _today():
+    # Looked up at each call, not bound at import, so the clinic's date is today's.
+    return clock.today()
+
+
+def member_choices(members, label_of, none_label: str) -> list[SelectChoice]:
+    """Choices of a family's children or caregivers, the empty one first ("none")."""
+    return [SelectChoice("", none_label)] + [SelectChoice(str(member.id), label_of(member)) for member in members]
+
+
+class ScreeningForm(FlaskForm):
+    """The fixed fields of the screening page; the answers are ``responses-<item id>``."""
+
+    instrument = HiddenField(validators=[InputRequired(message="Choose an instrument.")])
+    administered_on = DateField(
+        "Date of the screening", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
+    )
+    notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class AmendmentForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are the answers corrected?",
+        validators=[DataRequired(message="Say why the answers are corrected."), Length(max=NOTE_MAX)],
+    )
+
+
+class RiskFactorForm(FlaskForm):
+    """``code`` choices are the catalog entries for a child or for a caregiver, by category."""
+
+    code = SelectField("Risk factor", validators=[InputRequired(message="Choose a risk factor.")])
+    noted_on = DateField(
+        "Date noted", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
+    )
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class ResolveRiskFactorForm(FlaskForm):
+    resolved_on = DateField(
+        "Date resolved", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
+    )
+
+
+class ObservationForm(FlaskForm):
+    """The fixed fields of an observation; each cue is ``ratings-<cue id>`` with an
+    optional ``cue_notes-<cue id>``. Child and caregiver choices come from the family."""
+
+    observed_on = DateField(
+        "Date of the observation", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
+    )
+    child_id = SelectField("Child (optional)", coerce=optional_int)
+    caregiver_id = SelectField("Caregiver (optional)", coerce=optional_int)
+    notes = TextAreaField("Overall notes (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class FollowUpForm(FlaskForm):
+    kind = SelectField("Kind", choices=[SelectChoice(kind, FOLLOW_UP_KIND_LABELS[kind]) for kind in FOLLOW_UP_KINDS])
+    due_on = DateField("Due on", validators=[InputRequired()], invalid_value_message=DATE_MESSAGE)
+    time = TimeField(
+        "Time (optional)", validators=[Optional()], invalid_value_message="Give the time as HH:MM (24-hour clock)."
+    )
+    child_id = SelectField("Child (optional)", coerce=optional_int)
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class FollowUpStatusForm(FlaskForm):
+    status = HiddenField(validators=[AnyOf(("done", "cancelled"))])

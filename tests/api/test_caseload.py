@@ -1,0 +1,162 @@
+"""GET /caseload and the report behind it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from clinic.referrals.models import Referral
+from clinic.reports.caseload import VisitorCaseload, caseload_report
+from tests.api.conftest import TODAY, error_of
+from tests.factories import (
+    AdminFactory,
+    ChildFactory,
+    FamilyFactory,
+    FollowUpFactory,
+    SupervisorFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+DAYS = 7
+
+
+def referral(db, family, status: str) -> Referral:
+    record = Referral(family_id=family.id, status=status, outcome="completed" if status == "closed" else None)
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def follow_up(family, days_from_today: int, status: str = "scheduled"):
+    return FollowUpFactory(family=family, due_on=TODAY + timedelta(days=days_from_today), status=status)
+
+
+@pytest.fixture
+def clinic(db):
+    """Two visitors in a supervised team, one visitor in another team."""
+    team = TeamFactory()
+    ana = UserFactory(name="Ana", team=team)
+    ben = UserFactory(name="Ben", team=team)
+    other_team_visitor = UserFactory(name="Cara")
+    supervisor = SupervisorFactory(supervises=[team])
+
+    busy = FamilyFactory(assigned_visitor=ana)
+    ChildFactory.create_batch(2, family=busy)
+    quiet = FamilyFactory(assigned_visitor=ana)
+    ChildFactory(family=quiet)
+    closed = FamilyFactory(assigned_visitor=ana, status="closed")
+    ChildFactory(family=closed)
+    FamilyFactory(assigned_visitor=ben)
+    FamilyFactory(assigned_visitor=other_team_visitor)
+
+    follow_up(busy, 0)  # due today
+    follow_up(busy, DAYS)  # last day of the window
+    follow_up(quiet, DAYS + 1)  # beyond it
+    follow_up(busy, -1)  # overdue
+    follow_up(quiet, -30)  # overdue
+    follow_up(busy, -2, status="done")
+    follow_up(busy, 1, status="cancelled")
+    follow_up(closed, -1)  # a closed case: not on anyone's desk
+
+    referral(db, busy, "open")
+    referral(db, quiet, "reviewed")
+    referral(db, closed, "sent")
+    return {"supervisor": supervisor, "ana": ana, "ben": ben, "cara": other_team_visitor}
+
+
+def test_the_report_counts_each_visitors_work(db, clinic):
+    report = caseload_report(clinic["supervisor"], TODAY, DAYS)
+
+    ana, ben = clinic["ana"], clinic["ben"]
+    assert report == [
+        VisitorCaseload(
+            visitor_id=ana.id,
+            visitor_name="Ana",
+            visitor_active=True,
+            families=2,
+            children=3,
+            follow_ups_due=2,
+            follow_ups_overdue=2,
+            open_referrals=2,
+        ),
+        VisitorCaseload(
+            visitor_id=ben.id,
+            visitor_name="Ben",
+            visitor_active=True,
+            families=1,
+            children=0,
+            follow_ups_due=0,
+            follow_ups_overdue=0,
+            open_referrals=0,
+        ),
+    ]
+
+
+def test_the_due_window_follows_reminder_days(db, clinic):
+    [ana, _] = caseload_report(clinic["supervisor"], TODAY, 0)
+    assert (ana.follow_ups_due, ana.follow_ups_overdue) == (1, 2)
+    [ana, _] = caseload_report(clinic["supervisor"], TODAY, DAYS + 1)
+    assert (ana.follow_ups_due, ana.follow_ups_overdue) == (3, 2)
+
+
+def test_admins_see_every_visitor(db, clinic):
+    names = [row.visitor_name for row in caseload_report(AdminFactory(), TODAY, DAYS)]
+    assert names == ["Ana", "Ben", "Cara"]
+
+
+def test_a_supervisor_without_teams_sees_nobody(db, clinic):
+    assert caseload_report(SupervisorFactory(), TODAY, DAYS) == []
+
+
+def test_deactivated_visitors_are_listed_only_while_they_hold_families(db, clinic):
+    ana, ben = clinic["ana"], clinic["ben"]
+    for visitor in (ana, ben):
+        visitor.is_active = False
+    UserFactory(name="Dee", team=ana.team, is_active=False)
+    db.session.commit()
+
+    report = caseload_report(clinic["supervisor"], TODAY, DAYS)
+
+    assert [(row.visitor_name, row.visitor_active, row.families) for row in report] == [
+        ("Ana", False, 2),
+        ("Ben", False, 1),
+    ]
+
+
+def test_the_report_runs_a_fixed_number_of_queries(db, clinic, count_queries):
+    supervisor = clinic["supervisor"]
+    with count_queries() as few:
+        caseload_report(supervisor, TODAY, DAYS)
+    for n in range(4):
+        visitor = UserFactory(team=clinic["ana"].team)
+        family = FamilyFactory(assigned_visitor=visitor)
+        ChildFactory(family=family)
+        follow_up(family, -n)
+        referral(db, family, "open")
+    with count_queries() as many:
+        assert len(caseload_report(supervisor, TODAY, DAYS)) == 6
+    assert len(many) == len(few)
+
+
+def test_the_endpoint_answers_supervisors(db, api, clinic):
+    response = api(clinic["supervisor"]).get("/caseload")
+
+    assert response.status_code == 200
+    ana = clinic["ana"]
+    assert response.json[0] == {
+        "visitor": {"id": ana.id, "name": "Ana", "active": True},
+        "families": 2,
+        "children": 3,
+        "follow_ups_due": 2,
+        "follow_ups_overdue": 2,
+        "open_referrals": 2,
+    }
+    assert [row["visitor"]["name"] for row in response.json] == ["Ana", "Ben"]
+    assert [row["visitor"]["name"] for row in api(AdminFactory()).get("/caseload").json] == ["Ana", "Ben", "Cara"]
+
+
+def test_the_endpoint_is_not_for_home_visitors(db, api, client, clinic):
+    error_of(api(clinic["ana"]).get("/caseload"), 403)
+    error_of(client.get("/api/v1/caseload"), 401)

@@ -1,0 +1,88 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server.
+
+The server runs the test ``app`` (tests/conftest.py) in a background thread, so the
+browser sees the same database the factories write to; tables are still emptied
+after every test. Never ``playwright install``: the browser is the system's
+``chromium`` package (.ci/run installs it when it is missing).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import service_unavailable
+from tests.factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the networking switches Chromium tries to reach Google's services, which
+# this closed network refuses; the sandbox needs user namespaces CI does not give.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# A 10.9" tablet held upright, the device home visitors carry.
+TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": False, "has_touch": True}
+TIMEOUT_MS = 5_000  # a local page answers in milliseconds: fail fast, not after 30 s
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:
+    """The test app served on a free local port; yields its origin."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        service_unavailable("Chromium", f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh tablet-sized tab (its own cookies) whose relative URLs go to the live server."""
+    context = browser.new_context(base_url=live_server, locale="en-US", **TABLET)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sign_in(page):
+    """``sign_in(user)``: through the form, as a person does; ends on the caseload."""
+
+    def _sign_in(user, password: str = PASSWORD) -> None:
+        page.goto("/login")
+        page.get_by_label("Email", exact=True).fill(user.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("/")
+
+    return _sign_in
