@@ -16,12 +16,7 @@ from clinic.api.schemas import Body, Id, Name, Note, Out, Page, Patch, ShortText
 from clinic.cases import ages, queries, services
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family
 from clinic.extensions import db
-from clinic.permissions import (
-    can_reassign,
-    get_caregiver_or_404,
-    get_child_or_404,
-    get_family_or_404,
-)
+from clinic.permissions import can_reassign, get_caregiver_or_404, get_child_or_404, get_family_or_404
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
 from clinic.screening.schedule import NextScreening, next_screenings
 

@@ -23,11 +23,7 @@ from clinic.permissions import (
     get_screening_or_404,
 )
 from clinic.screening import services
-from clinic.screening.instruments import (
-    get_risk_factor,
-    instruments,
-    risk_factor_catalog,
-)
+from clinic.screening.instruments import get_risk_factor, instruments, risk_factor_catalog
 from clinic.screening.models import RiskFactor, Screening
 
 # Item and cue ids and answer values are checked against the instrument by the

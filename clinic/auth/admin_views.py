@@ -6,13 +6,7 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from wtforms.fields import SelectChoice
 
 from clinic.auth import services, sessions
-from clinic.auth.forms import (
-    EmptyForm,
-    PasswordResetForm,
-    StaffForm,
-    TeamForm,
-    TeamSupervisorForm,
-)
+from clinic.auth.forms import EmptyForm, PasswordResetForm, StaffForm, TeamForm, TeamSupervisorForm
 from clinic.auth.models import Team, User
 from clinic.auth.views import bp
 from clinic.cases.queries import active_family_counts

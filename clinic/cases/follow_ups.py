@@ -17,13 +17,7 @@ from sqlalchemy import select
 from clinic import clock
 from clinic.auth.models import User
 from clinic.cases import audit
-from clinic.cases.models import (
-    FOLLOW_UP_KINDS,
-    FOLLOW_UP_STATUSES,
-    Child,
-    Family,
-    FollowUp,
-)
+from clinic.cases.models import FOLLOW_UP_KINDS, FOLLOW_UP_STATUSES, Child, Family, FollowUp
 from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db

@@ -21,15 +21,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import (
-    AnyOf,
-    DataRequired,
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-)
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES
 from clinic.forms import NAME_MAX, NOTE_MAX, optional_int

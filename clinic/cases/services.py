@@ -13,14 +13,7 @@ from sqlalchemy import select
 from clinic import clock
 from clinic.auth.models import User
 from clinic.cases import audit, follow_ups
-from clinic.cases.models import (
-    FAMILY_STATUSES,
-    LANGUAGES,
-    Caregiver,
-    Child,
-    Family,
-    FamilyAssignment,
-)
+from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family, FamilyAssignment
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.permissions import assignable_visitors, can_reassign

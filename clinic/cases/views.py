@@ -7,29 +7,13 @@ renders. A refused submission re-renders the form with the user's input and stat
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from wtforms.fields import SelectChoice
 
 from clinic import clock
 from clinic.auth import services as staff_services
 from clinic.cases import ages, queries, services
-from clinic.cases.forms import (
-    CaregiverForm,
-    ChildForm,
-    FamilyForm,
-    FamilyStatusForm,
-    NewFamilyForm,
-    ReassignForm,
-)
+from clinic.cases.forms import CaregiverForm, ChildForm, FamilyForm, FamilyStatusForm, NewFamilyForm, ReassignForm
 from clinic.cases.models import LANGUAGES
 from clinic.errors import ServiceError
 from clinic.extensions import db

@@ -20,14 +20,7 @@ from clinic.cases.models import Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.permissions import can_transition_referrals
-from clinic.referrals.models import (
-    ACTIVE_STATUSES,
-    OUTCOMES,
-    STATUSES,
-    Referral,
-    ReferralReason,
-    ReferralTransition,
-)
+from clinic.referrals.models import ACTIVE_STATUSES, OUTCOMES, STATUSES, Referral, ReferralReason, ReferralTransition
 from clinic.screening.rules import reason_key
 
 # The only moves (SPEC: open → reviewed → sent → closed).

@@ -10,16 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
@@ -38,13 +29,7 @@ from clinic.permissions import (
 )
 from clinic.referrals import services
 from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, TransitionForm
-from clinic.referrals.models import (
-    STATUSES,
-    Referral,
-    ReferralReason,
-    ReferralSummary,
-    ReferralTransition,
-)
+from clinic.referrals.models import STATUSES, Referral, ReferralReason, ReferralSummary, ReferralTransition
 from clinic.screening.instruments import domain_labels, get_risk_factor
 
 bp = Blueprint("referrals", __name__, template_folder="templates")
@@ -238,3 +223,4 @@ def transition(referral_id: int):
     return redirect(url_for(".detail", referral_id=referral.id))
 
 
+from clinic.referrals import summary_views  # noqa: E402,F401  (the summary page and PDF)

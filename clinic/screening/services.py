@@ -19,11 +19,7 @@ from clinic import clock
 from clinic.auth.models import User
 from clinic.cases import audit
 from clinic.cases.ages import screening_age_months
-from clinic.cases.follow_ups import (
-    open_screening_follow_ups,
-    schedule_follow_up,
-    set_follow_up_status,
-)
+from clinic.cases.follow_ups import open_screening_follow_ups, schedule_follow_up, set_follow_up_status
 from clinic.cases.models import Caregiver, Child, Family, FollowUp
 from clinic.errors import InvalidFields, ServiceError
 from clinic.extensions import db

@@ -9,16 +9,7 @@ which rolls the request's transaction back: nothing of it is saved.
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from wtforms.fields import SelectChoice
 
 from clinic import clock

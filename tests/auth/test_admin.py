@@ -9,13 +9,7 @@ from clinic.auth.models import Team, User
 from clinic.auth.passwords import verify_password
 from clinic.cases.audit import AuditEvent
 from tests.conftest import PASSWORD, Browser
-from tests.factories import (
-    AdminFactory,
-    FamilyFactory,
-    SupervisorFactory,
-    TeamFactory,
-    UserFactory,
-)
+from tests.factories import AdminFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -12,13 +12,7 @@ from clinic.cases import follow_ups, services
 from clinic.cases.audit import AuditEvent
 from clinic.cases.models import FamilyAssignment, FollowUp
 from clinic.errors import ServiceError
-from tests.factories import (
-    AdminFactory,
-    FamilyFactory,
-    SupervisorFactory,
-    TeamFactory,
-    UserFactory,
-)
+from tests.factories import AdminFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
 
 
 def test_a_visitors_new_family_is_assigned_to_them_whatever_they_ask(db):

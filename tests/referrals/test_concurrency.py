@@ -15,14 +15,7 @@ from sqlalchemy import select
 from clinic.cases.ages import add_months
 from clinic.referrals.models import Referral
 from clinic.screening import services
-from tests.factories import (
-    CaregiverFactory,
-    ChildFactory,
-    FamilyFactory,
-    SupervisorFactory,
-    TeamFactory,
-    UserFactory,
-)
+from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
 from tests.screening.conftest import TODAY, answers, born_months_ago
 
 pytestmark = [

@@ -7,20 +7,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from clinic.cases.audit import AuditEvent
-from clinic.referrals.models import (
-    Referral,
-    ReferralReason,
-    ReferralSummary,
-    ReferralTransition,
-)
-from tests.factories import (
-    CaregiverFactory,
-    ChildFactory,
-    FamilyFactory,
-    SupervisorFactory,
-    TeamFactory,
-    UserFactory,
-)
+from clinic.referrals.models import Referral, ReferralReason, ReferralSummary, ReferralTransition
+from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
 
 
 @pytest.fixture

@@ -12,14 +12,7 @@ from clinic.referrals import services
 from clinic.referrals.models import Referral, ReferralTransition
 from clinic.screening import rules
 from clinic.screening.services import record_risk_factor
-from tests.factories import (
-    AdminFactory,
-    ChildFactory,
-    FamilyFactory,
-    SupervisorFactory,
-    TeamFactory,
-    UserFactory,
-)
+from tests.factories import AdminFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
 from tests.screening.conftest import TODAY, born_months_ago
 
 

@@ -13,13 +13,7 @@ from clinic.cases.models import FollowUp
 from clinic.referrals.models import Referral
 from clinic.screening.instruments import observation_instrument
 from clinic.screening.models import Observation, RiskFactor, Screening
-from tests.factories import (
-    CaregiverFactory,
-    ChildFactory,
-    FamilyFactory,
-    SupervisorFactory,
-    UserFactory,
-)
+from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, UserFactory
 from tests.screening.conftest import TODAY, answers, born_months_ago
 
 

@@ -16,13 +16,7 @@ from clinic.referrals.models import Referral, ReferralReason
 from clinic.screening import services
 from clinic.screening.instruments import get_instrument, observation_instrument
 from clinic.screening.models import Observation, RiskFactor, Screening
-from tests.factories import (
-    CaregiverFactory,
-    ChildFactory,
-    FamilyFactory,
-    FollowUpFactory,
-    UserFactory,
-)
+from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, FollowUpFactory, UserFactory
 
 TODAY = date(2025, 3, 15)
 BORN = date(2024, 9, 10)  # 6 months old today: inside 3–6 (m3_6, due first) and 4–10 (m4_10)

@@ -8,11 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from clinic.cases.audit import AuditEvent
-from clinic.cases.follow_ups import (
-    cancel_scheduled,
-    schedule_follow_up,
-    set_follow_up_status,
-)
+from clinic.cases.follow_ups import cancel_scheduled, schedule_follow_up, set_follow_up_status
 from clinic.errors import ServiceError
 from clinic.referrals.models import Referral
 from clinic.screening import services
