@@ -18,12 +18,14 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     from clinic.auth.cli import teams_cli, users_cli
+    from clinic.mail.cli import reminders_cli
     from clinic.migrations_cli import db_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(teams_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(reminders_cli)
 
 
 @click.command("demo")

@@ -9,7 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import Base, TimestampMixin
 
-OUTBOX_STATUSES = ("queued", "sent", "failed")
+# queued → sending → sent, or back to queued (a failed attempt, with backoff) and in
+# the end failed; kept: no MAIL_SERVER, shown by the mail viewer and never sent;
+# cancelled: the reason for a queued reminder went away before it could be sent.
+OUTBOX_STATUSES = ("queued", "sending", "sent", "kept", "failed", "cancelled")
 
 
 class OutboxMessage(TimestampMixin, Base):
@@ -32,8 +35,29 @@ class OutboxMessage(TimestampMixin, Base):
     headers: Mapped[str | None] = mapped_column(Text)
     family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id", ondelete="SET NULL"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A family reminder names its follow-up and caregiver, so delivery can drop it
+    # when the follow-up is no longer scheduled or the caregiver opted out meanwhile.
+    follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id", ondelete="SET NULL"))
+    caregiver_id: Mapped[int | None] = mapped_column(ForeignKey("caregivers.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(1000))
+    # When the row may next be tried: for a queued row, when the sweep takes it
+    # (its task is presumed lost, or its backoff is over); while sending, when the
+    # sender's claim lapses.
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+
+
+class WorkerLock(Base):
+    """A lease that keeps two runs of a periodic task from overlapping.
+
+    In the database rather than in Redis so it works with the embedded broker too;
+    the lease expires, so a worker killed while holding it blocks nobody for long.
+    """
+
+    __tablename__ = "worker_locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]

@@ -1,0 +1,41 @@
+"""The mail package's Celery tasks (ids in, JSON only; see worker/celery_app.py)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+
+from clinic import clock
+from clinic.extensions import db
+from clinic.mail import delivery, outbox, reminders
+from worker.locks import periodic_lock
+
+log = logging.getLogger(__name__)
+
+REMINDERS_LEASE = timedelta(hours=1)
+SWEEP_LEASE = timedelta(minutes=5)
+
+
+@shared_task
+def deliver_email(message_id: int) -> str:
+    return delivery.deliver(message_id)
+
+
+@shared_task
+def send_reminders() -> dict | None:
+    """Rule 8, for today's clinic date; the beat runs it every morning at 07:00."""
+    return reminders.run_reminders_locked(clock.today())
+
+
+@shared_task
+def sweep_outbox() -> int | None:
+    with periodic_lock("sweep-outbox", SWEEP_LEASE) as acquired:
+        if not acquired:
+            return None
+        ids = outbox.sweep()
+        db.session.commit()
+    if ids:
+        log.info("outbox sweep queued %d message(s) again", len(ids))
+    return len(ids)

@@ -1,0 +1,50 @@
+"""Leases in the database that keep two runs of a periodic task from overlapping."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.exc import IntegrityError
+
+from clinic.db import utcnow
+from clinic.extensions import db
+from clinic.mail.models import WorkerLock
+
+
+@contextmanager
+def periodic_lock(name: str, lease: timedelta) -> Iterator[bool]:
+    """Yield True when this run holds the lock ``name``, False when another run does.
+
+    The lock is taken and released in transactions of their own, so other processes
+    see it at once; the lease is an upper bound on a run, after which a lock left by
+    a dead worker is free again.
+    """
+    holder = secrets.token_hex(16)
+    acquired = _acquire(name, holder, lease)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with db.engine.begin() as conn:
+                conn.execute(delete(WorkerLock).where(WorkerLock.name == name, WorkerLock.holder == holder))
+
+
+def _acquire(name: str, holder: str, lease: timedelta) -> bool:
+    now = utcnow()
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(insert(WorkerLock).values(name=name, holder=holder, expires_at=now + lease))
+        return True
+    except IntegrityError:
+        pass
+    with db.engine.begin() as conn:
+        taken = conn.execute(
+            update(WorkerLock)
+            .where(WorkerLock.name == name, WorkerLock.expires_at <= now)
+            .values(holder=holder, expires_at=now + lease)
+        )
+    return taken.rowcount == 1
