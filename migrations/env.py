@@ -60,6 +60,7 @@ def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        # SQLite alters tables by copying them; PostgreSQL alters in place.
         render_as_batch=connection.dialect.name == "sqlite",
         include_name=include_name,
         compare_type=True,

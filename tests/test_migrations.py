@@ -72,3 +72,35 @@ def test_downgrade_to_base_then_upgrade_again(empty_database_url):
     engine.dispose()
     command.upgrade(config, "head")
     assert schema_differences(empty_database_url) == []
+
+
+def test_migrated_database_enforces_what_autogenerate_cannot_compare(empty_database_url):
+    """Expression and partial indexes are invisible to some comparisons: try them."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    config = alembic_config(empty_database_url)
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, "head")
+    engine = make_engine(empty_database_url)
+    user = (
+        "INSERT INTO users (email, name, role, password_hash, is_active, session_nonce, created_at) "
+        "VALUES (:email, 'N', 'home_visitor', 'x', true, 'n', CURRENT_TIMESTAMP)"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(user), {"email": "Ana@Clinic.test"})
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(user), {"email": "ana@clinic.TEST"})
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO families (name, language, status, assigned_visitor_id, created_at, updated_at) "
+                              "VALUES ('F', 'en', 'active', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            referral = ("INSERT INTO referrals (family_id, status, created_at, updated_at, reasons_revision) "
+                        "VALUES (1, :status, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)")
+            conn.execute(text(referral), {"status": "open"})
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(referral), {"status": "reviewed"})
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO teams (name, supervisor_id, created_at) VALUES ('T', 999, CURRENT_TIMESTAMP)"))
+    finally:
+        engine.dispose()
