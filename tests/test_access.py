@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from clinic import clock
 from clinic.cases import follow_ups
 from clinic.cases.ages import add_months
 from clinic.extensions import db as _db
+from clinic.mail.models import OutboxMessage
+from clinic.mail.reminders import run_reminders
 from clinic.permissions import ADMIN, PUBLIC, RULES, SUPERVISOR
+from clinic.referrals.models import ReferralSummary
 from clinic.screening import services as screening
 from clinic.screening.instruments import get_instrument
 from tests.conftest import Browser, sign_in
@@ -76,6 +80,12 @@ def _side(team, visitor) -> Side:
         visitor, code="caregiver_stress", noted_on=today, caregiver=caregiver
     )
     follow_up = follow_ups.schedule_follow_up(visitor, family, kind="visit", due_on=today + timedelta(days=2))
+    # A compiled summary, as the worker leaves it (its own tests compile real ones).
+    _db.session.add(
+        ReferralSummary(
+            referral_id=referral.id, reasons_revision=referral.reasons_revision, html="<p>Summary</p>", pdf=b"%PDF-1.7"
+        )
+    )
     _db.session.commit()
     return Side(
         visitor=visitor,
@@ -108,7 +118,16 @@ def world(db, monkeypatch):
         "supervisor": SupervisorFactory(supervises=[team_a]),
         "admin": AdminFactory(),
     }
-    return {"users": users, "mine": _side(team_a, visitor_a), "theirs": _side(team_b, visitor_b)}
+    world = {"users": users, "mine": _side(team_a, visitor_a), "theirs": _side(team_b, visitor_b)}
+    run_reminders(clock.today())  # a reminder email for each family's follow-up
+    _db.session.commit()
+    for side in ("mine", "theirs"):
+        family_id = world[side].ids["family_id"]
+        world[side].ids["message_id"] = _db.session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.family_id == family_id)
+        ).first()
+        assert world[side].ids["message_id"] is not None
+    return world
 
 
 def _routes(app, blueprint_filter):
@@ -146,6 +165,7 @@ def _page_call(browser: Browser, method: str, path: str, token: str):
 STAFF_ROLE = {"visitor": "home_visitor", "colleague": "home_visitor", "supervisor": "supervisor", "admin": "admin"}
 RECORD_ARGUMENTS = {
     "family_id", "caregiver_id", "child_id", "screening_id", "risk_factor_id", "referral_id", "follow_up_id",
+    "message_id",
 }
 
 
