@@ -46,7 +46,9 @@ def demo(if_empty: bool) -> None:
     db.session.commit()
     click.echo(
         f"Demo clinic loaded: {summary.families} families, {summary.children} children, "
-        f"{summary.screenings} screenings, {len(summary.referrals)} referrals."
+        f"{summary.screenings} screenings, {len(summary.referrals)} referrals; "
+        f"{summary.reminders.family_reminders} reminders and {summary.reminders.visitor_digests} visitor digests "
+        "in the outbox (open Mail in the app)."
     )
     click.echo(f"Sign in at the address below with password {DEMO_PASSWORD!r} as:")
     for role, email in summary.sign_ins:

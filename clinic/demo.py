@@ -18,6 +18,7 @@ from clinic.cases import follow_ups
 from clinic.cases import services as cases
 from clinic.cases.ages import date_at_screening_age, screening_age_months
 from clinic.extensions import db
+from clinic.mail.reminders import ReminderCounts, run_reminders
 from clinic.screening import services as screening
 from clinic.screening.instruments import instruments, risk_factor_catalog
 
@@ -48,6 +49,7 @@ class DemoSummary:
     children: int = 0
     screenings: int = 0
     referrals: set[int] = field(default_factory=set)
+    reminders: ReminderCounts | None = None
 
 
 def database_is_empty() -> bool:
@@ -80,6 +82,8 @@ def load_demo(today: date, seed: int = 2026) -> DemoSummary:
     for index, family_name in enumerate(FAMILY_NAMES):
         visitor = visitors[index % len(visitors)]
         _demo_family(rng, visitor, family_name, index, today, summary)
+    # One reminder pass, so the mail viewer already shows what families receive.
+    summary.reminders = run_reminders(today)
     return summary
 
 

@@ -1,0 +1,43 @@
+"""``clinic demo``: a believable clinic, loaded through the same services as the app."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from clinic.auth.models import Team, User
+from clinic.cases.ages import age_months
+from clinic.cases.models import Child, Family
+from clinic.mail.models import OutboxMessage
+from clinic.referrals.models import Referral
+from clinic.screening.models import Screening
+
+
+def test_demo_fills_an_empty_database_once(app, db, monkeypatch):
+    from clinic.referrals import summary
+
+    monkeypatch.setattr(summary, "request_compile", lambda referral: None)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@clinic.demo" in result.output and "clinic-demo" in result.output
+
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    assert count(Team) == 2
+    roles = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    assert roles == {"admin": 1, "supervisor": 2, "home_visitor": 6}
+    assert count(Family) == 60
+    children = db.session.scalars(select(Child)).all()
+    from clinic import clock
+
+    ages = [age_months(child.date_of_birth, clock.today()) for child in children]
+    assert min(ages) == 0 and 38 <= max(ages) <= 40
+    assert any(child.gestational_age_weeks and child.gestational_age_weeks < 37 for child in children)
+    assert count(Screening) > 100
+    assert count(Referral) > 0
+    assert db.session.scalar(select(func.count()).where(OutboxMessage.template == "follow_up_reminder")) > 0
+
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0 and "not loaded again" in again.output
+    assert count(Family) == 60
+    refused = runner.invoke(args=["demo"])
+    assert refused.exit_code != 0
