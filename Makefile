@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -29,8 +30,8 @@ run: install
 # The whole suite on SQLite, then again on PostgreSQL (skipped, and said so, when
 # PostgreSQL is not answering, unless CLINIC_REQUIRE_SERVICES=1).
 test: install
-	CLINIC_TEST_DB=sqlite $(BIN)/pytest
-	CLINIC_TEST_DB=postgresql $(BIN)/pytest
+	CLINIC_TEST_DB=sqlite $(BIN)/pytest -n $(TEST_WORKERS)
+	CLINIC_TEST_DB=postgresql $(BIN)/pytest -n $(TEST_WORKERS)
 
 test-sqlite: install
 	CLINIC_TEST_DB=sqlite $(BIN)/pytest $(ARGS)
