@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from clinic.cases.queries import MAX_PER_PAGE
+from clinic.pagination import MAX_PER_PAGE
 
 # Ids are 32-bit integer columns on PostgreSQL; a larger number can name no record
 # and must not reach the database (SQLite overflows on it).

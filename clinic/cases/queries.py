@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -11,21 +9,8 @@ from clinic.auth.models import User
 from clinic.cases.audit import AuditEvent
 from clinic.cases.models import Child, Family
 from clinic.extensions import db
+from clinic.pagination import Page, paginate
 from clinic.permissions import family_scope
-
-MAX_PER_PAGE = 100
-
-
-@dataclass
-class FamilyPage:
-    items: list[Family]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _escape_like(text: str) -> str:
@@ -34,82 +19,55 @@ def _escape_like(text: str) -> str:
 
 def search_families(
     user: User, q: str = "", page: int = 1, per_page: int = 25, status: str | None = None
-) -> FamilyPage:
+) -> Page[Family]:
     """Families in the user's scope, matching ``q`` on the family or a child's name.
 
     Three queries: the count, the page of families, and their children and
     caregivers (loaded together with ``selectinload``).
     """
-    page = max(page, 1)
-    per_page = min(max(per_page, 1), MAX_PER_PAGE)
     conditions = [family_scope(user)]
     if status:
         conditions.append(Family.status == status)
     q = (q or "").strip()
     if q:
         pattern = f"%{_escape_like(q.lower())}%"
-        child_match = (
-            select(Child.family_id)
-            .where(
-                or_(
-                    func.lower(Child.first_name).like(pattern, escape="\\"),
-                    func.lower(Child.last_name).like(pattern, escape="\\"),
-                    func.lower(Child.first_name + " " + Child.last_name).like(pattern, escape="\\"),
-                )
+        child_match = select(Child.family_id).where(
+            or_(
+                func.lower(Child.first_name).like(pattern, escape="\\"),
+                func.lower(Child.last_name).like(pattern, escape="\\"),
+                func.lower(Child.first_name + " " + Child.last_name).like(pattern, escape="\\"),
             )
         )
         conditions.append(or_(func.lower(Family.name).like(pattern, escape="\\"), Family.id.in_(child_match)))
-    total = db.session.scalar(select(func.count(Family.id)).where(*conditions)) or 0
-    if (page - 1) * per_page >= total:
-        # Past the end (or no match): no page query, and no offset too large for the database.
-        return FamilyPage(items=[], total=total, page=page, per_page=per_page)
-    items = list(
-        db.session.scalars(
-            select(Family)
-            .where(*conditions)
-            .options(
-                selectinload(Family.children),
-                selectinload(Family.caregivers),
-                selectinload(Family.assigned_visitor),
-            )
-            .order_by(Family.name, Family.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+    query = (
+        select(Family)
+        .where(*conditions)
+        .options(
+            selectinload(Family.children),
+            selectinload(Family.caregivers),
+            selectinload(Family.assigned_visitor),
         )
+        .order_by(Family.name, Family.id)
     )
-    return FamilyPage(items=items, total=total, page=page, per_page=per_page)
-
-
-@dataclass
-class AuditPage(FamilyPage):
-    items: list[AuditEvent]
+    return paginate(query, select(func.count(Family.id)).where(*conditions), page, per_page)
 
 
 def audit_events(
     record_type: str | None = None, user_id: int | None = None, page: int = 1, per_page: int = 50
-) -> AuditPage:
+) -> Page[AuditEvent]:
     """The audit log, newest first: a count and one query for the page (users joined)."""
-    page = max(page, 1)
-    per_page = min(max(per_page, 1), MAX_PER_PAGE)
     conditions = []
     if record_type:
         conditions.append(AuditEvent.record_type == record_type)
     if user_id is not None:
         conditions.append(AuditEvent.user_id == user_id)
-    total = db.session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
-    if (page - 1) * per_page >= total:
-        return AuditPage(items=[], total=total, page=page, per_page=per_page)
-    items = list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(*conditions)
-            .options(joinedload(AuditEvent.user))
-            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+    query = (
+        select(AuditEvent)
+        .where(*conditions)
+        .options(joinedload(AuditEvent.user))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
-    return AuditPage(items=items, total=total, page=page, per_page=per_page)
+    return paginate(query, select(func.count(AuditEvent.id)).where(*conditions), page, per_page)
 
 
 def active_family_counts() -> dict[int, int]:

@@ -10,64 +10,37 @@ from clinic.auth.models import User
 from clinic.cases.models import Caregiver, Family
 from clinic.extensions import db
 from clinic.mail.models import OutboxMessage
+from clinic.pagination import Page, paginate
 from clinic.permissions import outbox_scope
 
 PER_PAGE = 50
 FAMILY_PANEL_FAILED = 20
 
 
-@dataclass
-class MessagePage:
-    items: list[OutboxMessage]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def outbox_page(
     user: User, *, status: str | None = None, family_id: int | None = None, page: int = 1, per_page: int = PER_PAGE
-) -> MessagePage:
+) -> Page[OutboxMessage]:
     """Newest first, in the user's scope: two queries (the count and the page)."""
     conditions = [outbox_scope(user)]
     if status:
         conditions.append(OutboxMessage.status == status)
     if family_id is not None:
         conditions.append(OutboxMessage.family_id == family_id)
-    total = db.session.scalar(select(func.count(OutboxMessage.id)).where(*conditions))
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    items = list(
-        db.session.scalars(
-            select(OutboxMessage)
-            .where(*conditions)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+    query = (
+        select(OutboxMessage)
+        .where(*conditions)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     )
-    return MessagePage(items=items, total=total, page=page, per_page=per_page)
+    return paginate(query, select(func.count(OutboxMessage.id)).where(*conditions), page, per_page)
 
 
-def mail_log(page: int = 1, per_page: int = PER_PAGE) -> MessagePage:
+def mail_log(page: int = 1, per_page: int = PER_PAGE) -> Page[OutboxMessage]:
     """For admins: emails that failed, and those retrying after an error."""
     condition = (OutboxMessage.status == "failed") | (
         (OutboxMessage.status == "queued") & OutboxMessage.last_error.is_not(None)
     )
-    total = db.session.scalar(select(func.count(OutboxMessage.id)).where(condition))
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    items = list(
-        db.session.scalars(
-            select(OutboxMessage)
-            .where(condition)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return MessagePage(items=items, total=total, page=page, per_page=per_page)
+    query = select(OutboxMessage).where(condition).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    return paginate(query, select(func.count(OutboxMessage.id)).where(condition), page, per_page)
 
 
 @dataclass

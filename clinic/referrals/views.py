@@ -18,6 +18,7 @@ from clinic.auth.models import User
 from clinic.cases.models import Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
+from clinic.pagination import Page, paginate
 from clinic.permissions import (
     STAFF,
     SUPERVISOR,
@@ -35,7 +36,6 @@ from clinic.screening.instruments import domain_labels, get_risk_factor
 bp = Blueprint("referrals", __name__, template_folder="templates")
 
 PER_PAGE = 25
-MAX_PER_PAGE = 100
 STATUS_FILTERS = {"": "All referrals", "open": "Open", "reviewed": "Reviewed", "sent": "Sent", "closed": "Closed"}
 
 
@@ -44,18 +44,6 @@ class ReferralRow:
     referral: Referral  # with its family (and the family's visitor) loaded
     reason_count: int
     summary_ready: bool
-
-
-@dataclass
-class ReferralPage:
-    items: list[ReferralRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _summary_exists():
@@ -67,30 +55,26 @@ def _reason_count():
     return select(func.count(ReferralReason.id)).where(ReferralReason.referral_id == Referral.id).scalar_subquery()
 
 
-def referral_page(user: User, *, status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> ReferralPage:
+def referral_page(user: User, *, status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page[ReferralRow]:
     """Referrals in the user's scope, most recently changed first: a count and one
     query (family, visitor, number of reasons and whether a summary is compiled
     come in the same row)."""
-    page = max(page, 1)
-    per_page = min(max(per_page, 1), MAX_PER_PAGE)
     conditions = [family_scope(user)]
     if status:
         conditions.append(Referral.status == status)
     counted = select(func.count(Referral.id)).join(Family, Referral.family_id == Family.id).where(*conditions)
-    total = db.session.scalar(counted) or 0
     visitor = aliased(User)
-    rows = db.session.execute(
+    query = (
         select(Referral, _reason_count(), _summary_exists())
         .join(Family, Referral.family_id == Family.id)
         .join(visitor, Family.assigned_visitor_id == visitor.id)
         .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(visitor)))
         .where(*conditions)
         .order_by(Referral.updated_at.desc(), Referral.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    items = [ReferralRow(referral, count, bool(ready)) for referral, count, ready in rows]
-    return ReferralPage(items=items, total=total, page=page, per_page=per_page)
+    result = paginate(query, counted, page, per_page, rows=True)
+    result.items = [ReferralRow(referral, count, bool(ready)) for referral, count, ready in result.items]
+    return result
 
 
 def load_referral(user: User, referral_id: int) -> Referral:
