@@ -63,6 +63,10 @@ def create_family(
     db.session.flush()
     db.session.add(FamilyAssignment(family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id))
     audit.record("create", "family", family.id, user=by, family_id=family.id)
+    caregivers = list(caregivers)
+    if caregivers and not any(values.get("is_primary") for values in caregivers):
+        # Someone is the family's main contact: the first caregiver unless another is marked.
+        caregivers[0] = {**caregivers[0], "is_primary": True}
     for index, values in enumerate(caregivers):
         try:
             add_caregiver(by, family, **values)

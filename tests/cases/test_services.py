@@ -105,3 +105,17 @@ def test_birth_dates_in_the_future_are_refused(db):
             visitor, family, first_name="A", last_name="B", date_of_birth=clock.today() + timedelta(days=1)
         )
     assert error.value.field == "date_of_birth"
+
+
+def test_the_first_caregiver_is_primary_unless_another_is_marked(db):
+    visitor = UserFactory()
+    family = services.create_family(
+        visitor, name="Rivera", caregivers=[{"name": "Ana", "relationship": "mother"}, {"name": "Luis", "relationship": "father"}]
+    )
+    assert [c.is_primary for c in family.caregivers] == [True, False]
+    family = services.create_family(
+        visitor,
+        name="Okafor",
+        caregivers=[{"name": "Ada", "relationship": "aunt"}, {"name": "Obi", "relationship": "father", "is_primary": True}],
+    )
+    assert sorted((c.name, c.is_primary) for c in family.caregivers) == [("Ada", False), ("Obi", True)]
