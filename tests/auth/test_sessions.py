@@ -125,3 +125,28 @@ def test_emails_are_unique_whatever_their_case(db):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_failed_sign_ins_are_counted_in_redis_when_redis_url_is_set(app, monkeypatch, database_url):
+    """Several web processes must share the counts: with REDIS_URL they live in Redis."""
+    import redis
+
+    from clinic import create_app
+    from clinic.extensions import limiter
+    from tests.conftest import redis_url
+
+    url = redis_url()
+    monkeypatch.setenv("REDIS_URL", url)
+    email = f"nobody-{time.time_ns()}@clinic.test"
+    client = redis.Redis.from_url(url)
+    try:
+        with_redis = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x", "TESTING": True})
+        assert with_redis.config["RATELIMIT_STORAGE_URI"] == url
+        with with_redis.app_context():
+            services.authenticate(email, "wrong", "198.51.100.9")
+        assert any(email in key.decode() for key in client.scan_iter(match="*login-account*"))
+    finally:
+        for pattern in (f"*{email}*", "*198.51.100.9*"):
+            for key in client.scan_iter(match=pattern):
+                client.delete(key)
+        limiter.init_app(app)  # the limiter is shared: give it back to the suite's app
