@@ -19,12 +19,19 @@ def login():
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.user is not None:
             sessions.start_session(result.user)
-            return redirect(url_for("cases.caseload"))
+            return redirect(_local_target(request.args.get("next")) or url_for("cases.caseload"))
         if result.throttled:
             form.form_errors.append("Too many failed sign-ins. Wait a few minutes and try again.")
             return render_template("auth/login.html", form=form), 429
         form.form_errors.append("Email or password is not right.")
     return render_template("auth/login.html", form=form)
+
+
+def _local_target(target: str | None) -> str | None:
+    """The page to return to after sign-in, only when it is a path on this site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
 
 
 @bp.post("/logout")

@@ -27,3 +27,21 @@ def test_login_without_csrf_token_is_refused(client, db):
     user = UserFactory()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 400
+
+
+def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(app, db):
+    user = UserFactory()
+    from tests.conftest import Browser
+
+    for target, expected in [
+        ("/admin/audit?page=2", "/admin/audit?page=2"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ]:
+        browser = Browser(app.test_client())
+        response = browser.submit(
+            "/login", {"email": user.email, "password": PASSWORD}, action=f"/login?next={target}"
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == expected, target
