@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_request_lifecycle(app: Flask) -> None:
     from clinic.auth import sessions
+    from clinic.cases import audit
 
     @app.before_request
     def enforce_access_rule():
@@ -112,6 +113,7 @@ def _register_request_lifecycle(app: Flask) -> None:
             extensions.db.session.commit()
         else:
             extensions.db.session.rollback()
+        audit.write_kept_events()
         return response
 
     @app.after_request

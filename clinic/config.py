@@ -40,6 +40,7 @@ def from_environment(instance_path: Path) -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance_path / 'clinic.sqlite3'}",
         "REDIS_URL": redis_url,
+        "SQLITE_BEGIN_IMMEDIATE": True,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,

@@ -66,24 +66,29 @@ def engine_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs) -> Engine:
     url = engine_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        _sqlite_transactions(engine)
+        _sqlite_transactions(engine, immediate=sqlite_immediate)
     else:
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
     return engine
 
 
-def _sqlite_transactions(engine: Engine) -> None:
+def _sqlite_transactions(engine: Engine, *, immediate: bool) -> None:
     """Real transactions on SQLite: foreign keys on, WAL, explicit BEGIN.
 
     WAL lets readers and the one writer proceed together (web and worker share the
-    file); the busy timeout queues writers. Emitting BEGIN ourselves makes SAVEPOINT
-    and transactional DDL work (the pysqlite recipe in SQLAlchemy's documentation).
-    SQLite serves the demo and small installs; PostgreSQL is the production database.
+    file). Every request and task writes (at least an audit event), so each takes
+    the write lock when it begins (BEGIN IMMEDIATE) and the busy timeout queues it
+    behind the current writer; a transaction that read first and wrote later would
+    instead fail at once whenever another process had written in between. Emitting
+    BEGIN ourselves also makes SAVEPOINT and transactional DDL work (the pysqlite
+    recipe in SQLAlchemy's documentation). SQLite serves the demo and small
+    installs; PostgreSQL is the production database.
     """
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
@@ -96,7 +101,7 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql(begin)
 
 
 def _app_context_id() -> int:
@@ -132,7 +137,9 @@ class Database:
         return current_app.extensions["clinic.db"].engine
 
     def init_app(self, app) -> None:
-        app.extensions["clinic.db"] = _AppEngine(make_engine(app.config["DATABASE_URL"]))
+        app.extensions["clinic.db"] = _AppEngine(
+            make_engine(app.config["DATABASE_URL"], sqlite_immediate=app.config["SQLITE_BEGIN_IMMEDIATE"])
+        )
 
         @app.teardown_appcontext
         def _remove_session(_exc):

@@ -115,6 +115,10 @@ def app(database_url, tmp_path_factory):
             "RATELIMIT_STORAGE_URI": "memory://",
             "CELERY_BROKER_FOLDER": str(instance / "broker"),
             "MAIL_SERVER": None,
+            # A test keeps its own session open across requests and while worker
+            # processes or the live server write, which no production process does;
+            # deferred BEGIN lets it read without taking SQLite's write lock.
+            "SQLITE_BEGIN_IMMEDIATE": False,
         }
     )
     app.test_client_class = AppContextClient

@@ -21,12 +21,19 @@ def periodic_lock(name: str, lease: timedelta) -> Iterator[bool]:
 
     The lock is taken and released in transactions of their own, so other processes
     see it at once; the lease is an upper bound on a run, after which a lock left by
-    a dead worker is free again.
+    a dead worker is free again. The run's work is committed before the lock is
+    released (rolled back if the run fails), so the next run never starts from work
+    that is not durable, and no transaction of the run is open while the release
+    waits for the database (on SQLite it would wait for its own write lock).
     """
     holder = secrets.token_hex(16)
     acquired = _acquire(name, holder, lease)
     try:
         yield acquired
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     finally:
         if acquired:
             with db.engine.begin() as conn:

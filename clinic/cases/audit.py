@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import ForeignKey, Index, String, insert
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.auth.models import User
 from clinic.db import Base, utcnow
@@ -85,18 +85,30 @@ def record_views(user: User, record_type: str, records: list[tuple[int, int | No
 
 
 def record_now(action: str, record_type: str, record_id: int | None, *, detail: str | None = None) -> None:
-    """Write a security event in its own transaction.
+    """A security event that is kept even when the request's changes are not.
 
-    Failed and throttled sign-ins must be logged even though the request that
-    reports them is rolled back.
+    Failed and throttled sign-ins answer with an error, which rolls the request
+    back; the event is written in a transaction of its own once the request's has
+    ended (see :func:`write_kept_events`). Not a second connection meanwhile: on
+    SQLite it would wait for the write lock its own request holds.
     """
-    with Session(db.engine) as session, session.begin():
-        session.add(
-            AuditEvent(
-                action=action,
-                record_type=record_type,
-                record_id=record_id,
-                ip_address=request.remote_addr if has_request_context() else None,
-                detail=detail[:1000] if detail else None,
-            )
-        )
+    event = {
+        "occurred_at": utcnow(),
+        "action": action,
+        "record_type": record_type,
+        "record_id": record_id,
+        "ip_address": request.remote_addr if has_request_context() else None,
+        "detail": detail[:1000] if detail else None,
+    }
+    if has_request_context():
+        g.setdefault("kept_audit_events", []).append(event)
+    else:
+        db.session.execute(insert(AuditEvent), [event])
+
+
+def write_kept_events() -> None:
+    """Write the request's kept security events, after its own transaction ended."""
+    events = g.pop("kept_audit_events", None)
+    if events:
+        db.session.execute(insert(AuditEvent), events)
+        db.session.commit()

@@ -59,7 +59,6 @@ def run_reminders_locked(today: date) -> dict | None:
         if not acquired:
             return None
         counts = run_reminders(today)
-        db.session.commit()
     return asdict(counts)
 
 

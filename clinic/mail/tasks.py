@@ -8,7 +8,6 @@ from datetime import timedelta
 from celery import shared_task
 
 from clinic import clock
-from clinic.extensions import db
 from clinic.mail import delivery, outbox, reminders
 from worker.locks import periodic_lock
 
@@ -35,7 +34,6 @@ def sweep_outbox() -> int | None:
         if not acquired:
             return None
         ids = outbox.sweep()
-        db.session.commit()
     if ids:
         log.info("outbox sweep queued %d message(s) again", len(ids))
     return len(ids)
