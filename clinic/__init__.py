@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, g, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from clinic import config as config_module
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_lifecycle(app)
     _register_template_helpers(app)
+    _register_error_pages(app)
 
     from clinic.cli import register_commands
 
@@ -129,6 +131,18 @@ def _register_request_lifecycle(app: Flask) -> None:
             # Pages with health information are never kept in a shared cache.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    from clinic.api.errors import answer_http_error
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        """JSON under /api/, a page of the app elsewhere."""
+        api_answer = answer_http_error(exc)
+        if api_answer is not None:
+            return api_answer
+        return render_template("error.html", error=exc), exc.code or 500
 
 
 def current_user_is_signed_in() -> bool:

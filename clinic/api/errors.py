@@ -57,25 +57,22 @@ def from_service_error(exc: ServiceError) -> ApiError:
     return ApiError(status, message, fields)
 
 
-def _routing_error(exc: NotFound | MethodNotAllowed):
-    """Unknown URLs and wrong methods under /api/ answer in the API's shape too.
-
-    Routing fails before any blueprint is chosen, so this handler is the app's;
-    every other path keeps Flask's own page.
-    """
+def answer_http_error(exc: HTTPException):
+    """Any HTTP error under /api/ in the API's shape (routing errors included, which
+    happen before a blueprint is chosen); None for other paths."""
     if not request.path.startswith("/api/"):
-        return exc
+        return None
+    status = exc.code or 500
     if isinstance(exc, MethodNotAllowed):
         response = error_response(405, None, f"This endpoint does not answer {request.method}.")
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
         return response
-    return error_response(404, None, "There is no such API endpoint or record.")
+    if isinstance(exc, NotFound):
+        return error_response(404, None, "There is no such API endpoint or record.")
+    return error_response(status, None, exc.description or CODES.get(status, "error"))
 
 
 def register(bp) -> None:
-    bp.app_errorhandler(NotFound)(_routing_error)
-    bp.app_errorhandler(MethodNotAllowed)(_routing_error)
-
     @bp.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         error = from_service_error(exc)
@@ -88,8 +85,3 @@ def register(bp) -> None:
     @bp.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):
         return error_response(422, "invalid", "Some fields are not valid.", fields_from_validation_error(exc))
-
-    @bp.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        status = exc.code or 500
-        return error_response(status, None, exc.description or CODES.get(status, "error"))
