@@ -7,7 +7,7 @@ TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run web worker test test-sqlite test-postgresql migrations-check clean
+.PHONY: install run lint test test-sqlite test-postgresql clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ run: install
 
 # The whole suite on SQLite, then again on PostgreSQL (skipped, and said so, when
 # PostgreSQL is not answering, unless CLINIC_REQUIRE_SERVICES=1).
-test: install
+lint: install
+	$(BIN)/ruff check clinic worker tests migrations
+
+test: install lint
 	CLINIC_TEST_DB=sqlite $(BIN)/pytest -n $(TEST_WORKERS)
 	CLINIC_TEST_DB=postgresql $(BIN)/pytest -n $(TEST_WORKERS)
 

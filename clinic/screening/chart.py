@@ -117,7 +117,7 @@ def milestones_chart_svg(
             path = " ".join(f"{_number(cx)},{_number(cy)}" for cx, cy in coordinates)
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
             out.append(f'<polyline points="{path}" fill="none" stroke-width="2"{dash_attr}/>')
-        for (cx, cy), (age, met, total) in zip(coordinates, values):
+        for (cx, cy), (age, met, total) in zip(coordinates, values, strict=True):
             out.append(
                 f'<circle cx="{_number(cx)}" cy="{_number(cy)}" r="4">'
                 f"<title>{_text(label)}: {met} of {total} met at {age} months</title></circle>"

@@ -200,7 +200,7 @@ def repeated_missed_domains(screenings: Iterable[ScreeningFacts]) -> list[Repeat
     the same domain, with those domains (sorted)."""
     ordered = sorted(screenings, key=lambda s: (s.administered_on, s.id))
     found = []
-    for earlier, later in zip(ordered, ordered[1:]):
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
         shared = earlier.missed_domains & later.missed_domains
         if shared:
             found.append(RepeatedMiss(earlier.id, later.id, tuple(sorted(shared))))

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-29 05:36:04.136919
 """
 
-from alembic import op
 import sqlalchemy as sa
-import clinic.db
+from alembic import op
 
+import clinic.db
 
 revision = '44e0db11398d'
 down_revision = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from bs4 import BeautifulSoup
@@ -218,9 +218,9 @@ def test_family_page_shows_caregivers_children_and_history(login, db):
 def test_family_page_says_when_a_caregiver_unsubscribed(login, db):
     visitor = UserFactory()
     family = FamilyFactory(assigned_visitor=visitor)
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    CaregiverFactory(family=family, email_opt_in=False, opted_out_at=datetime(2025, 3, 1, 9, 30, tzinfo=timezone.utc))
+    CaregiverFactory(family=family, email_opt_in=False, opted_out_at=datetime(2025, 3, 1, 9, 30, tzinfo=UTC))
 
     response = login(visitor).get(f"/families/{family.id}")
 
@@ -418,7 +418,7 @@ def test_audit_log_pages_newest_first_and_filters(login, db, count_queries):
     assert "60 events" in text_of(by_user)
 
     # More events on the page cost no more queries: the users come with the events.
-    for n in range(40):
+    for _ in range(40):
         db.session.add(AuditEvent(action="view", record_type="family", record_id=family.id, user_id=admin.id))
     db.session.commit()
     with count_queries() as more:

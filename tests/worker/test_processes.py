@@ -238,7 +238,7 @@ def test_two_reminder_runs_at_once_queue_each_reminder_once(db, database_url):
     runs = [clinic_command(database_url, "reminders", "run", "--today", day) for _ in range(2)]
     outputs = [run.communicate(timeout=60)[0] for run in runs]
     assert min(run.returncode for run in runs) == 0, outputs
-    for run, output in zip(runs, outputs):
+    for run, output in zip(runs, outputs, strict=True):
         assert run.returncode == 0 or "Another reminder run is in progress" in output, output
 
     keys = list(db.session.scalars(select(OutboxMessage.key)))
