@@ -25,6 +25,7 @@ from clinic import create_app
 from clinic.db import Base
 from clinic.extensions import db as _db
 from clinic.extensions import limiter
+from tests.factories import SupervisorFactory, TeamFactory, UserFactory
 
 PG_ADMIN_URL = os.environ.get("CLINIC_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("CLINIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -154,6 +155,23 @@ def app_ctx(app):
 @pytest.fixture
 def db(app_ctx):
     return _db
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory()
+
+
+@pytest.fixture
+def visitor(team):
+    """A home visitor of ``team``."""
+    return UserFactory(team=team)
+
+
+@pytest.fixture
+def supervisor(team):
+    """The supervisor of ``team``."""
+    return SupervisorFactory(supervises=[team])
 
 
 @pytest.fixture

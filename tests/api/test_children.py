@@ -12,12 +12,7 @@ from clinic.cases.models import Child
 from clinic.screening import schedule
 from clinic.screening.schedule import NextScreening
 from tests.api.conftest import TODAY, born_months_ago, error_of, fields_of
-from tests.factories import ChildFactory, FamilyFactory, UserFactory
-
-
-@pytest.fixture
-def visitor(db):
-    return UserFactory()
+from tests.factories import ChildFactory, FamilyFactory
 
 
 @pytest.fixture

@@ -7,31 +7,8 @@ from sqlalchemy import select
 
 from clinic.cases.audit import AuditEvent
 from clinic.referrals.models import Referral, ReferralSummary
-from tests.factories import (
-    AdminFactory,
-    CaregiverFactory,
-    ChildFactory,
-    FamilyFactory,
-    SupervisorFactory,
-    TeamFactory,
-    UserFactory,
-)
+from tests.factories import AdminFactory, CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory
 from tests.screening.conftest import TODAY, born_months_ago
-
-
-@pytest.fixture
-def team(db):
-    return TeamFactory()
-
-
-@pytest.fixture
-def visitor(team):
-    return UserFactory(team=team)
-
-
-@pytest.fixture
-def supervisor(team):
-    return SupervisorFactory(supervises=[team])
 
 
 @pytest.fixture

@@ -12,23 +12,8 @@ from clinic.referrals import services
 from clinic.referrals.models import Referral, ReferralTransition
 from clinic.screening import rules
 from clinic.screening.services import record_risk_factor
-from tests.factories import AdminFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
+from tests.factories import AdminFactory, ChildFactory, FamilyFactory
 from tests.screening.conftest import TODAY, born_months_ago
-
-
-@pytest.fixture
-def team(db):
-    return TeamFactory()
-
-
-@pytest.fixture
-def visitor(team):
-    return UserFactory(team=team)
-
-
-@pytest.fixture
-def supervisor(team):
-    return SupervisorFactory(supervises=[team])
 
 
 @pytest.fixture

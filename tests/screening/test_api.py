@@ -18,11 +18,6 @@ from tests.screening.conftest import TODAY, answers, born_months_ago
 
 
 @pytest.fixture
-def visitor(db):
-    return UserFactory()
-
-
-@pytest.fixture
 def child(visitor):
     return ChildFactory(family=FamilyFactory(assigned_visitor=visitor), date_of_birth=born_months_ago(9))
 

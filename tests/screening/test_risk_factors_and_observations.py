@@ -14,13 +14,8 @@ from clinic.referrals.models import Referral
 from clinic.screening import services
 from clinic.screening.instruments import observation_instrument
 from clinic.screening.models import RiskFactor
-from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, UserFactory
+from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory
 from tests.screening.conftest import TODAY, born_months_ago
-
-
-@pytest.fixture
-def visitor(db):
-    return UserFactory()
 
 
 @pytest.fixture

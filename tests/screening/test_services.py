@@ -20,11 +20,6 @@ from tests.screening.conftest import TODAY, answers, born_months_ago
 
 
 @pytest.fixture
-def visitor(db):
-    return UserFactory()
-
-
-@pytest.fixture
 def child(visitor):
     # Nine months old: 3–6 at 4 months and 4–10 at 8 months are in the past.
     return ChildFactory(family=FamilyFactory(assigned_visitor=visitor), date_of_birth=born_months_ago(9))
