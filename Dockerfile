@@ -12,7 +12,8 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY clinic ./clinic
 COPY worker ./worker
 COPY migrations ./migrations
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir -e . \
+ && mkdir -p /app/instance && chown clinic:clinic /app/instance
 
 USER clinic
 ENV FLASK_APP=clinic:create_app PYTHONUNBUFFERED=1
