@@ -45,6 +45,16 @@ def end_session() -> None:
     session.clear()
 
 
+def sign_out(user: User) -> None:
+    """Sign out for real: a copy of the session cookie stops working too.
+
+    Sessions are signed cookies, so clearing this browser's is not enough; changing
+    the user's nonce ends every session of theirs (other devices sign in again).
+    """
+    user.rotate_sessions()
+    end_session()
+
+
 def current_session_user() -> User | None:
     """The signed-in user, or None after 30 minutes without a request."""
     if not current_user.is_authenticated:

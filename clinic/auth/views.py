@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from clinic.auth import services, sessions
 from clinic.auth.forms import LoginForm
@@ -38,7 +38,7 @@ def _local_target(target: str | None) -> str | None:
 @access(STAFF)
 def logout():
     # CSRFProtect has already checked the token of this POST.
-    sessions.end_session()
+    sessions.sign_out(g.user)
     flash("You are signed out.", "success")
     return redirect(url_for("auth.login"))
 

@@ -150,3 +150,14 @@ def test_failed_sign_ins_are_counted_in_redis_when_redis_url_is_set(app, monkeyp
             for key in client.scan_iter(match=pattern):
                 client.delete(key)
         limiter.init_app(app)  # the limiter is shared: give it back to the suite's app
+
+
+def test_a_copied_session_cookie_is_dead_after_sign_out(app):
+    user = UserFactory()
+    browser = sign_in(app.test_client(), user)
+    assert browser.get("/").status_code == 200
+    stolen = app.test_client()
+    stolen.set_cookie("session", browser.client.get_cookie("session").value)
+    assert stolen.get("/").status_code == 200
+    browser.submit("/", {}, action="/logout")
+    assert stolen.get("/").status_code == 302
