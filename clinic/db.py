@@ -117,12 +117,7 @@ class AppSession(Session):
     def get_bind(self, mapper=None, clause=None, **kwargs):
         if self.bind is not None:
             return self.bind
-        return current_app.extensions["clinic.db"].engine
-
-
-class _AppEngine:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        return current_app.extensions["clinic.db"]
 
 
 class Database:
@@ -134,11 +129,11 @@ class Database:
 
     @property
     def engine(self) -> Engine:
-        return current_app.extensions["clinic.db"].engine
+        return current_app.extensions["clinic.db"]
 
     def init_app(self, app) -> None:
-        app.extensions["clinic.db"] = _AppEngine(
-            make_engine(app.config["DATABASE_URL"], sqlite_immediate=app.config["SQLITE_BEGIN_IMMEDIATE"])
+        app.extensions["clinic.db"] = make_engine(
+            app.config["DATABASE_URL"], sqlite_immediate=app.config["SQLITE_BEGIN_IMMEDIATE"]
         )
 
         @app.teardown_appcontext
