@@ -77,6 +77,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_lifecycle(app: Flask) -> None:
+    from clinic.api.auth import authenticate_request
+    from clinic.api.errors import error_response
     from clinic.auth import sessions
     from clinic.cases import audit
 
@@ -90,8 +92,6 @@ def _register_request_lifecycle(app: Flask) -> None:
         if rule is None:
             abort(404)
         if request.blueprint == "api":
-            from clinic.api.auth import authenticate_request
-
             user = authenticate_request()
         else:
             user = sessions.current_session_user()
@@ -100,8 +100,6 @@ def _register_request_lifecycle(app: Flask) -> None:
             return None
         if user is None:
             if request.blueprint == "api":
-                from clinic.api.errors import error_response
-
                 return error_response(401, "unauthorized", "Sign in with a bearer token.")
             return extensions.login_manager.unauthorized()
         if not role_allows(user, rule):
