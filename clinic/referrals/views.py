@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
+from clinic import clock
 from clinic.auth.models import User
 from clinic.cases.models import Family
 from clinic.errors import ServiceError
@@ -29,7 +30,8 @@ from clinic.permissions import (
     get_in_family_scope_or_404,
 )
 from clinic.referrals import services
-from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, TransitionForm
+from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, ServiceContactForm, TransitionForm
+from clinic.referrals.loop import SERVICE_LABELS
 from clinic.referrals.models import STATUSES, Referral, ReferralReason, ReferralSummary, ReferralTransition
 from clinic.screening.instruments import domain_labels, get_risk_factor
 
@@ -56,9 +58,9 @@ def _reason_count():
 
 
 def referral_page(user: User, *, status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page[ReferralRow]:
-    """Referrals in the user's scope, most recently changed first: a count and one
-    query (family, visitor, number of reasons and whether a summary is compiled
-    come in the same row)."""
+    """Referrals in the user's scope, the longest in their current status first: a
+    count and one query (family, visitor, number of reasons and whether a summary is
+    compiled come in the same row)."""
     conditions = [family_scope(user)]
     if status:
         conditions.append(Referral.status == status)
@@ -70,7 +72,7 @@ def referral_page(user: User, *, status: str | None = None, page: int = 1, per_p
         .join(visitor, Family.assigned_visitor_id == visitor.id)
         .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(visitor)))
         .where(*conditions)
-        .order_by(Referral.updated_at.desc(), Referral.id.desc())
+        .order_by(Referral.status_since, Referral.id)
     )
     result = paginate(query, counted, page, per_page, rows=True)
     result.items = [ReferralRow(referral, count, bool(ready)) for referral, count, ready in result.items]
@@ -131,7 +133,14 @@ def _labels():
         "risk_factor_label": risk_factor_label,
         "outcome_labels": OUTCOME_LABELS,
         "move_labels": MOVE_LABELS,
+        "service_labels": SERVICE_LABELS,
+        "days_since": days_since,
     }
+
+
+def days_since(moment) -> int:
+    """Whole clinic-local days from ``moment`` to today (the queue's "days in status")."""
+    return (clock.today() - moment.astimezone(clock.clinic_timezone()).date()).days
 
 
 @bp.get("/referrals")
@@ -148,15 +157,24 @@ def index():
         status=status,
         statuses=STATUS_FILTERS,
         show_visitor=can_see_other_caseloads(g.user),
+        today=clock.today(),
     )
 
 
-def _detail_page(referral: Referral, form: TransitionForm | None = None, status: int = 200):
+def _detail_page(
+    referral: Referral,
+    form: TransitionForm | None = None,
+    status: int = 200,
+    contact_form: ServiceContactForm | None = None,
+):
     next_status = services.NEXT_STATUS.get(referral.status)
     if can_transition_referrals(g.user) and next_status:
         form = form or TransitionForm()
         # Always offer the move from the status as it is now (it may have changed).
         form.to.data = next_status
+    if referral.status == "sent" and contact_form is None:
+        contact_form = ServiceContactForm(service_contact_on=referral.service_contact_on)
+    today = clock.today()
     return (
         render_template(
             "referrals/detail.html",
@@ -165,8 +183,11 @@ def _detail_page(referral: Referral, form: TransitionForm | None = None, status:
             summary_ready=summary_ready(referral),
             # A refused move is shown even when no move is left (a closed referral).
             form=form,
+            contact_form=contact_form,
             next_status=next_status,
             statuses=STATUSES,
+            late=referral.is_late(today),
+            today=today,
         ),
         status,
     )
@@ -190,20 +211,44 @@ def transition(referral_id: int):
     if not form.validate_on_submit():
         return _detail_page(referral, form, 422)
     try:
+        sending = form.to.data == "sent"
         move = services.transition(
             g.user,
             referral,
             to=form.to.data,
             outcome=form.outcome.data or None,
             note=(form.note.data or "").strip() or None,
+            service=(form.service.data or None) if sending else None,
+            agency=form.agency.data if sending else None,
+            sent_on=form.sent_on.data if sending else None,
         )
     except ServiceError as exc:
         db.session.rollback()
-        field = form._fields.get(exc.field) if exc.field in ("outcome", "note") else form.to
+        in_form = ("outcome", "note", "service", "agency", "sent_on")
+        field = form._fields.get(exc.field) if exc.field in in_form else form.to
         field.errors.append(exc.message)
         # A conflict (the referral moved since the page was shown) answers 409, as the API does.
         return _detail_page(load_referral(g.user, referral_id), form, 409 if exc.code == "conflict" else 422)
     flash(f"Referral #{referral.id} is now {move.to_status}.", "success")
+    return redirect(url_for(".detail", referral_id=referral.id))
+
+
+@bp.post("/referrals/<int:referral_id>/service-contact")
+@access(STAFF)
+def service_contact(referral_id: int):
+    referral = load_referral(g.user, referral_id)
+    form = ServiceContactForm()
+    if not form.validate_on_submit():
+        return _detail_page(referral, status=422, contact_form=form)
+    try:
+        services.record_service_contact(g.user, referral, form.service_contact_on.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.service_contact_on.errors.append(exc.message)
+        return _detail_page(
+            load_referral(g.user, referral_id), status=409 if exc.code == "conflict" else 422, contact_form=form
+        )
+    flash(f"Referral #{referral.id}: first contact with the service recorded.", "success")
     return redirect(url_for(".detail", referral_id=referral.id))
 
 
