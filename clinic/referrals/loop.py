@@ -33,7 +33,9 @@ def contact_deadline(service: str | None, sent_on: date) -> date:
     return sent_on + timedelta(days=contact_days(service))
 
 
-def is_late(status: str, service: str | None, sent_on: date | None, service_contact_on: date | None, today: date) -> bool:
+def is_late(
+    status: str, service: str | None, sent_on: date | None, service_contact_on: date | None, today: date
+) -> bool:
     """Whether the loop is late on ``today``: sent, no contact, deadline passed."""
     if status != "sent" or sent_on is None or service_contact_on is not None:
         return False
