@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import g
 
 from clinic import clock
 from clinic.api import endpoint
@@ -22,17 +22,22 @@ class CaseloadRowOut(Out):
     children: int
     follow_ups_due: int
     follow_ups_overdue: int
+    screenings_due: int
     open_referrals: int
+    oldest_open_referral_days: int | None
+    late_referrals: int
+    not_seen: int
 
 
 @endpoint(
     "/caseload",
     summary="Per home visitor of your teams (admins: every visitor): active families, their children, "
-    "follow-ups due within REMINDER_DAYS and overdue, open referrals",
+    "and rule 10's counts: follow-ups due within 7 days and overdue, screenings due, open referrals and the "
+    "oldest one's age in days, late referrals, families not seen in 90 days",
     response=CaseloadRowOut, list_response=True, rule_access=SUPERVISOR, errors=(403,),
 )
 def caseload():
-    rows = caseload_report(g.user, clock.today(), current_app.config["REMINDER_DAYS"])
+    rows = caseload_report(g.user, clock.today())
     return [
         CaseloadRowOut(
             visitor=CaseloadVisitorOut(id=row.visitor_id, name=row.visitor_name, active=row.visitor_active),
@@ -40,7 +45,11 @@ def caseload():
             children=row.children,
             follow_ups_due=row.follow_ups_due,
             follow_ups_overdue=row.follow_ups_overdue,
+            screenings_due=row.screenings_due,
             open_referrals=row.open_referrals,
+            oldest_open_referral_days=row.oldest_open_referral_days,
+            late_referrals=row.late_referrals,
+            not_seen=row.not_seen,
         ).model_dump(mode="json")
         for row in rows
     ]

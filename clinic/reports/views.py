@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, g, render_template
 
 from clinic import clock
 from clinic.permissions import SUPERVISOR, access
 from clinic.reports.caseload import caseload_report
+from clinic.worklist.due import DUE_SOON_DAYS
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -16,6 +17,6 @@ bp = Blueprint("reports", __name__, template_folder="templates")
 def caseload_overview():
     """Per visitor of the supervisor's teams: families, children, follow-ups, referrals."""
     today = clock.today()
-    reminder_days = current_app.config["REMINDER_DAYS"]
-    rows = caseload_report(g.user, today, reminder_days)
+    reminder_days = DUE_SOON_DAYS
+    rows = caseload_report(g.user, today)
     return render_template("reports/caseload.html", rows=rows, today=today, reminder_days=reminder_days)

@@ -115,9 +115,13 @@ def due_items(
         scope.append(Family.assigned_visitor_id == visitor_id)
     if family_id is not None:
         scope.append(Family.id == family_id)
+    return items_in_scope(scope, today, child_id=child_id)
+
+
+def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: int | None = None) -> list[Item]:
+    """Rule 10 for the families matching the SQL conditions ``scope`` (on ``Family``)."""
+    # No shortcut for an empty scope: the same queries run whatever the caseload.
     families = _families(scope)
-    if not families:
-        return []
     active_scope = [*scope, Family.status == "active"]
     zone = clock.clinic_timezone()
     items: list[Item] = []
