@@ -15,6 +15,7 @@ from clinic.api.errors import ApiError
 from clinic.api.schemas import Body, Id, Name, Note, Out, Page, Patch, ShortText, text
 from clinic.cases import ages, queries, services
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family
+from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.permissions import can_reassign, get_caregiver_or_404, get_child_or_404, get_family_or_404
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
@@ -257,7 +258,12 @@ def family_update(family_id: int, body: FamilyPatch):
         raise ApiError(422, message, {"assigned_visitor_id": message})
     services.update_family(g.user, family, **changes)
     if reassigning:
-        services.reassign_family(g.user, family, visitor_id, note=note)
+        try:
+            services.reassign_family(g.user, family, visitor_id, note=note)
+        except ServiceError as exc:
+            if exc.field != "note":
+                raise
+            raise ApiError(422, exc.message, {"assignment_note": exc.message}) from exc
     return family_out(family)
 
 

@@ -8,10 +8,12 @@ renders. A refused submission re-renders the form with the user's input and stat
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.orm import selectinload
 from wtforms.fields import SelectChoice
 
 from clinic import clock
 from clinic.auth import services as staff_services
+from clinic.auth.models import User
 from clinic.cases import ages, queries, services
 from clinic.cases.forms import CaregiverForm, ChildForm, FamilyForm, FamilyStatusForm, NewFamilyForm, ReassignForm
 from clinic.cases.models import LANGUAGES
@@ -68,8 +70,14 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
 
 
 def _visitor_choices(exclude_id: int | None = None) -> list[SelectChoice]:
-    visitors = [v for v in db.session.scalars(assignable_visitors(g.user)) if v.id != exclude_id]
-    choices = [SelectChoice(str(v.id), v.name) for v in visitors]
+    assignable = list(db.session.scalars(assignable_visitors(g.user).options(selectinload(User.team))))
+    # When the visitors are of several teams (an admin's choice), the team names say
+    # which choices move the family to another team.
+    several_teams = len({v.team_id for v in assignable}) > 1
+    visitors = [v for v in assignable if v.id != exclude_id]
+    choices = [
+        SelectChoice(str(v.id), f"{v.name} ({v.team.name})" if several_teams and v.team else v.name) for v in visitors
+    ]
     return choices if len(choices) == 1 else [SelectChoice("", "Choose a home visitor")] + choices
 
 

@@ -1,4 +1,4 @@
-"""referral loop to a service: service, agency, sent_on, service_contact_on; status_since
+"""referral loop to a service: service, agency, sent_on, service_contact_on; status_since; assignment team
 
 Revision ID: 5b7e1c0d9a42
 Revises: 44e0db11398d
@@ -7,6 +7,8 @@ Create Date: 2026-12-02 15:00:00
 Existing referrals keep working: a sent or closed one gets a null service (it was
 sent before services were recorded), its ``sent_on`` is the clinic-local date of its
 move to ``sent``, and ``status_since`` is the time of its last move (or its opening).
+A family assignment now keeps the visitor's team at the time (transfers between
+teams); earlier assignments keep a null team, since it cannot be known afterwards.
 """
 
 import os
@@ -78,6 +80,11 @@ def _aware(value):
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('family_assignments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('team_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_family_assignments_team_id_teams'), 'teams', ['team_id'], ['id'], ondelete='RESTRICT'
+        )
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status_since', clinic.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('service', sa.String(length=30), nullable=True))
@@ -107,3 +114,6 @@ def downgrade() -> None:
         batch_op.drop_column('agency')
         batch_op.drop_column('service')
         batch_op.drop_column('status_since')
+    with op.batch_alter_table('family_assignments', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_family_assignments_team_id_teams'), type_='foreignkey')
+        batch_op.drop_column('team_id')

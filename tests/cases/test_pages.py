@@ -349,7 +349,7 @@ def test_supervisor_reassigns_within_their_team_and_history_keeps_it(login, db):
     db.session.rollback()
     assert db.session.get(Family, family.id).assigned_visitor_id == second.id
     history = " ".join(html(browser.get(f"/families/{family.id}")).select_one("table.history").get_text(" ").split())
-    assert "Bob Second Sue Supervisor Ann is on leave" in history
+    assert f"Bob Second {team.name} Sue Supervisor Ann is on leave" in history
     assert "Ann First" in history
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reassign")).one().user_id == supervisor.id
 
