@@ -17,7 +17,7 @@ from clinic import clock
 from clinic.auth.models import User
 from clinic.cases.models import Child, Family
 from clinic.extensions import db
-from clinic.permissions import family_scope, overseen_visitors
+from clinic.permissions.scope import family_scope, overseen_visitors
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
 from clinic.worklist.due import Item, items_in_scope
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import g, render_template
 
 from clinic import clock
-from clinic.permissions import SUPERVISOR, access
+from clinic.permissions.roles import SUPERVISOR, access
+from clinic.reports.blueprint import bp
 from clinic.reports.caseload import caseload_report
 from clinic.worklist.due import DUE_SOON_DAYS
-
-bp = Blueprint("reports", __name__, template_folder="templates")
 
 
 @bp.get("/team")

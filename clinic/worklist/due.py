@@ -38,11 +38,11 @@ from clinic.auth.models import User
 from clinic.cases.ages import date_at_screening_age
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
-from clinic.permissions import family_scope
+from clinic.instruments import Instrument, instruments
+from clinic.permissions.scope import family_scope
 from clinic.referrals.loop import contact_deadline
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
 from clinic.screening import rules
-from clinic.screening.instruments import Instrument, instruments
 from clinic.screening.models import Observation, Screening
 
 KINDS = ("overdue_follow_up", "screening_due", "late_referral", "stalled_referral", "not_seen", "due_follow_up")

@@ -7,8 +7,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
+from clinic.audit import AuditEvent
 from clinic.cases import services
-from clinic.cases.audit import AuditEvent
 from clinic.cases.models import Family, FamilyAssignment
 from clinic.errors import ServiceError
 from tests.factories import AdminFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory

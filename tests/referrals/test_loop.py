@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.errors import ServiceError
 from clinic.referrals import services
 from clinic.referrals.loop import contact_deadline, is_late
