@@ -23,6 +23,7 @@ def months_label(months: int) -> str:
 # Top navigation: (endpoint, label, access rule); links to blueprints that are not
 # registered are left out.
 NAV = (
+    ("worklist.index", "Worklist", "staff"),
     ("referrals.index", "Referrals", "staff"),
     ("reports.caseload_overview", "Team caseload", "supervisor"),
     ("admin.staff", "Staff", "admin"),

@@ -18,7 +18,8 @@ def login():
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.user is not None:
             sessions.start_session(result.user)
-            return redirect(_local_target(request.args.get("next")) or url_for("cases.caseload"))
+            # The start page is the worklist (rule 10): what needs doing today.
+            return redirect(_local_target(request.args.get("next")) or url_for("worklist.index"))
         if result.throttled:
             form.form_errors.append("Too many failed sign-ins. Wait a few minutes and try again.")
             return render_template("auth/login.html", form=form), 429

@@ -76,13 +76,13 @@ def page(browser, live_server):
 
 @pytest.fixture
 def sign_in(page):
-    """``sign_in(user)``: through the form, as a person does; ends on the caseload."""
+    """``sign_in(user)``: through the form, as a person does; ends on the worklist."""
 
     def _sign_in(user, password: str = PASSWORD) -> None:
         page.goto("/login")
         page.get_by_label("Email", exact=True).fill(user.email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("/")
+        page.wait_for_url("/worklist")
 
     return _sign_in
