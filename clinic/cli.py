@@ -12,8 +12,8 @@ from clinic import clock, create_app
 from clinic.auth.cli import teams_cli, users_cli
 from clinic.demo import DEMO_PASSWORD, database_is_empty, load_demo
 from clinic.extensions import db
-from clinic.mail.cli import reminders_cli
 from clinic.migrations_cli import db_cli
+from clinic.worklist.cli import reminders_cli
 
 
 def main() -> None:
