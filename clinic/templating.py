@@ -25,7 +25,7 @@ def months_label(months: int) -> str:
 NAV = (
     ("worklist.index", "Worklist", "staff"),
     ("referrals.index", "Referrals", "staff"),
-    ("reports.caseload_overview", "Team caseload", "supervisor"),
+    ("reports.caseload_overview", "Team dashboard", "supervisor"),
     ("admin.staff", "Staff", "admin"),
     ("admin.teams", "Teams", "admin"),
     ("admin.audit_log", "Audit log", "admin"),

@@ -61,6 +61,7 @@ def caseload():
         page=query_int("page", 1),
         per_page=CASELOAD_PER_PAGE,
         status=None if status == "all" else status,
+        visitor_id=query_int("visitor_id"),
     )
     services.record_family_list_view(g.user, page.items)
     today = clock.today()
@@ -74,6 +75,7 @@ def caseload():
         today=today,
         children=children,
         show_visitor=can_see_other_caseloads(g.user),
+        visitor_id=query_int("visitor_id"),
     )
 
 

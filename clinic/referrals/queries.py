@@ -12,7 +12,7 @@ from clinic.cases.models import Family
 from clinic.extensions import db
 from clinic.pagination import Page, paginate
 from clinic.permissions.scope import family_scope, get_in_family_scope_or_404
-from clinic.referrals.models import Referral, ReferralReason, ReferralSummary, ReferralTransition
+from clinic.referrals.models import ACTIVE_STATUSES, Referral, ReferralReason, ReferralSummary, ReferralTransition
 from clinic.screening.models import Screening
 
 PER_PAGE = 25
@@ -34,13 +34,24 @@ def _reason_count():
     return select(func.count(ReferralReason.id)).where(ReferralReason.referral_id == Referral.id).scalar_subquery()
 
 
-def referral_page(user: User, *, status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page[ReferralRow]:
+def referral_page(
+    user: User,
+    *,
+    status: str | None = None,
+    visitor_id: int | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[ReferralRow]:
     """Referrals in the user's scope, the longest in their current status first: a
     count and one query (family, visitor, number of reasons and whether a summary is
     compiled come in the same row)."""
     conditions = [family_scope(user)]
-    if status:
+    if status == "active":
+        conditions.append(Referral.status.in_(ACTIVE_STATUSES))
+    elif status:
         conditions.append(Referral.status == status)
+    if visitor_id is not None:
+        conditions.append(Family.assigned_visitor_id == visitor_id)
     counted = select(func.count(Referral.id)).join(Family, Referral.family_id == Family.id).where(*conditions)
     visitor = aliased(User)
     query = (

@@ -15,6 +15,7 @@ from clinic import clock
 from clinic.cases.models import Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
+from clinic.forms import query_int
 from clinic.instruments import domain_labels, get_risk_factor
 from clinic.permissions.roles import STAFF, SUPERVISOR, access, can_see_other_caseloads, can_transition_referrals
 from clinic.referrals import queries, services
@@ -23,7 +24,14 @@ from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, ServiceContactFo
 from clinic.referrals.loop import SERVICE_LABELS
 from clinic.referrals.models import STATUSES, Referral
 
-STATUS_FILTERS = {"": "All referrals", "open": "Open", "reviewed": "Reviewed", "sent": "Sent", "closed": "Closed"}
+STATUS_FILTERS = {
+    "": "All referrals",
+    "active": "Open or reviewed",
+    "open": "Open",
+    "reviewed": "Reviewed",
+    "sent": "Sent",
+    "closed": "Closed",
+}
 
 
 def risk_factor_label(code: str | None) -> str:
@@ -69,7 +77,8 @@ def index():
     status = request.args.get("status", "")
     if status not in STATUS_FILTERS:
         status = ""
-    page = queries.referral_page(g.user, status=status or None, page=request.args.get("page", 1, type=int))
+    visitor_id = query_int("visitor_id")
+    page = queries.referral_page(g.user, status=status or None, visitor_id=visitor_id, page=query_int("page", 1))
     services.record_read(g.user, *(row.referral for row in page.items))
     return render_template(
         "referrals/index.html",
@@ -78,6 +87,8 @@ def index():
         statuses=STATUS_FILTERS,
         show_visitor=can_see_other_caseloads(g.user),
         today=clock.today(),
+        visitor_id=visitor_id,
+        filters={key: value for key, value in (("status", status), ("visitor_id", visitor_id)) if value},
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, g, render_template
+from flask import abort, g, render_template, request
 from sqlalchemy import select
 
 from clinic import clock
@@ -18,7 +18,7 @@ from clinic.permissions.scope import family_scope, overseen_visitors
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
 from clinic.worklist import present
 from clinic.worklist.blueprint import bp
-from clinic.worklist.due import Item, due_items
+from clinic.worklist.due import KINDS, Item, due_items
 
 
 @dataclass
@@ -69,13 +69,21 @@ def _panels():
 
 
 def _page(items: list[Item], visitor: User | None = None):
+    """The worklist, optionally of one kind (``?kind=``: the list behind a number of
+    the supervisor's dashboard)."""
     today = clock.today()
+    kind = request.args.get("kind", "")
+    if kind in KINDS:
+        items = [item for item in items if item.kind == kind]
+    else:
+        kind = ""
     return render_template(
         "worklist/index.html",
         sections=present.sections(items, today),
         total=len(items),
         today=today,
         visitor=visitor,
+        kind=kind,
     )
 
 

@@ -179,3 +179,12 @@ def test_the_endpoint_answers_supervisors(db, api, clinic):
 def test_the_endpoint_is_not_for_home_visitors(db, api, client, clinic):
     error_of(api(clinic["ana"]).get("/caseload"), 403)
     error_of(client.get("/api/v1/caseload"), 401)
+
+
+def test_the_endpoint_filters_by_team_within_scope(db, api, clinic):
+    admin = api(AdminFactory())
+    ana = clinic["ana"]
+    assert [row["visitor"]["name"] for row in admin.get(f"/caseload?team_id={ana.team_id}").json] == ["Ana", "Ben"]
+    # Cara's team is not the supervisor's: asking for it lists nobody.
+    assert api(clinic["supervisor"]).get(f"/caseload?team_id={clinic['cara'].team_id}").json == []
+    assert admin.get("/caseload?team_id=abc").status_code == 422
