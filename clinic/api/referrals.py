@@ -7,19 +7,15 @@ from typing import Literal
 
 from flask import g
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from clinic import clock
 from clinic.api.blueprint import endpoint
 from clinic.api.schemas import Body, Id, Note, Out, Patch, ShortText, text
 from clinic.api.screening import PersonOut
-from clinic.cases.models import Family
-from clinic.extensions import db
 from clinic.permissions.roles import SUPERVISOR
-from clinic.permissions.scope import family_scope, get_in_family_scope_or_404
-from clinic.referrals import services
-from clinic.referrals.models import STATUSES, Referral, ReferralSummary
+from clinic.permissions.scope import get_in_family_scope_or_404
+from clinic.referrals import queries, services
+from clinic.referrals.models import STATUSES, Referral
 
 
 class ReasonOut(Out):
@@ -65,16 +61,9 @@ class ReferralDetailOut(ReferralOut):
     transitions: list[TransitionOut]
 
 
-def _summary_ready(referral_ids: list[int]) -> set[int]:
-    """Which referrals have a compiled summary (without loading the documents)."""
-    if not referral_ids:
-        return set()
-    return set(
-        db.session.scalars(select(ReferralSummary.referral_id).where(ReferralSummary.referral_id.in_(referral_ids)))
-    )
-
-
 def referral_out(referral: Referral, summary_ready: bool, *, detail: bool = False) -> dict:
+    # Field by field: summary_ready is a fact about the stored summary, not an
+    # attribute of the referral; the reasons and moves go through their schemas.
     values = {
         "id": referral.id,
         "family_id": referral.family_id,
@@ -111,19 +100,8 @@ class ReferralQuery(BaseModel):
     response=ReferralOut, list_response=True,
 )
 def referrals_list(query: ReferralQuery):
-    statement = (
-        select(Referral)
-        .join(Family, Referral.family_id == Family.id)
-        .where(family_scope(g.user))
-        .options(selectinload(Referral.reasons))
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-    )
-    if query.status:
-        statement = statement.where(Referral.status == query.status)
-    if query.family_id is not None:
-        statement = statement.where(Referral.family_id == query.family_id)
-    referrals = list(db.session.scalars(statement))
-    ready = _summary_ready([r.id for r in referrals])
+    referrals = queries.referrals_in_scope(g.user, status=query.status, family_id=query.family_id)
+    ready = queries.ids_with_summary([r.id for r in referrals])
     services.record_read(g.user, *referrals)
     return [referral_out(referral, referral.id in ready) for referral in referrals]
 
@@ -136,7 +114,7 @@ def _load(referral_id: int) -> Referral:
 def referral_detail(referral_id: int):
     referral = _load(referral_id)
     services.record_read(g.user, referral)
-    return referral_out(referral, bool(_summary_ready([referral.id])), detail=True)
+    return referral_out(referral, referral.id in queries.ids_with_summary([referral.id]), detail=True)
 
 
 StatusName = text(20)
@@ -166,7 +144,7 @@ def referral_transition(referral_id: int, body: TransitionIn):
         g.user, referral, to=body.to, outcome=body.outcome, note=body.note,
         service=body.service, agency=body.agency, sent_on=body.sent_on,
     )
-    return referral_out(referral, bool(_summary_ready([referral.id])), detail=True)
+    return referral_out(referral, referral.id in queries.ids_with_summary([referral.id]), detail=True)
 
 
 class ReferralPatch(Patch):
@@ -181,4 +159,4 @@ class ReferralPatch(Patch):
 def referral_update(referral_id: int, body: ReferralPatch):
     referral = _load(referral_id)
     services.record_service_contact(g.user, referral, body.service_contact_on)
-    return referral_out(referral, bool(_summary_ready([referral.id])), detail=True)
+    return referral_out(referral, referral.id in queries.ids_with_summary([referral.id]), detail=True)
