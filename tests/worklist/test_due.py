@@ -38,7 +38,10 @@ def test_a_visitors_worklist_is_exactly_the_hand_worked_answer(hand_built):
 
 def test_the_overdue_screening_follow_up_is_screening_due_not_a_plain_follow_up(hand_built):
     items = due_items(hand_built.vera, TODAY, family_id=hand_built.f["C Overdue screening"].id)
-    assert [(i.kind, i.instrument_code, i.due_on) for i in items] == [("screening_due", "m24", date(2025, 1, 4))]
+    # Due, but not recordable today: Omar (30 months) is past the 24-month window.
+    assert [(i.kind, i.instrument_code, i.due_on, i.recordable) for i in items] == [
+        ("screening_due", "m24", date(2025, 1, 4), False)
+    ]
 
 
 def test_the_closing_window_names_the_instrument(hand_built):
