@@ -61,6 +61,7 @@ def from_environment(instance_path: Path) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
         "API_TOKEN_LIFETIME": timedelta(hours=8),
+        "PASSWORD_LINK_LIFETIME": timedelta(hours=24),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_FAILURES_PER_ACCOUNT": "5 per 15 minutes",

@@ -22,7 +22,7 @@ from clinic.mail.reminders import ReminderCounts, run_reminders
 from clinic.screening import services as screening
 from clinic.screening.instruments import instruments, risk_factor_catalog
 
-DEMO_PASSWORD = "clinic-demo"
+DEMO_PASSWORD = "clinic-demo-passphrase"
 
 TEAMS = {
     "North": ("Grace Okafor", ["Lucía Fernández", "Tom Becker", "Aisha Rahman"]),

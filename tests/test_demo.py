@@ -19,7 +19,7 @@ def test_demo_fills_an_empty_database_once(app, db, monkeypatch):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert "admin@clinic.demo" in result.output and "clinic-demo" in result.output
+    assert "admin@clinic.demo" in result.output and "clinic-demo-passphrase" in result.output
 
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
     assert count(Team) == 2

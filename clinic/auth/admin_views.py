@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from wtforms.fields import SelectChoice
 
-from clinic.auth import services, sessions
-from clinic.auth.forms import EmptyForm, PasswordResetForm, StaffForm, TeamForm, TeamSupervisorForm
+from clinic.auth import services
+from clinic.auth.forms import EmptyForm, StaffForm, TeamForm, TeamSupervisorForm
 from clinic.auth.models import Team, User
 from clinic.auth.views import bp
 from clinic.cases.queries import active_family_counts
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.forms import form_page, refused
+from clinic.mail.links import external_url
+from clinic.mail.outbox import queue_email
 from clinic.permissions import ADMIN, access
 
 
@@ -59,15 +61,14 @@ def new_staff():
                 email=form.email.data,
                 name=form.name.data,
                 role=form.role.data,
-                password=form.password.data,
+                password=None,
                 team=by_id.get(form.team_id.data),
                 supervises=by_id.get(form.supervises_id.data),
                 by=g.user,
             )
         except ServiceError as exc:
             return refused("auth/staff_form.html", form, exc)
-        flash(f"Account created for {user.name}.", "success")
-        return redirect(url_for(".staff"))
+        return _show_password_link(user, "created")
     return form_page("auth/staff_form.html", form)
 
 
@@ -100,19 +101,26 @@ def reactivate_staff(user_id: int):
 @bp.route("/admin/staff/<int:user_id>/password", methods=["GET", "POST"])
 @access(ADMIN)
 def reset_password(user_id: int):
+    """Admins do not choose passwords for others: a reset hands out a one-time link."""
     user = _user_or_404(user_id)
-    form = PasswordResetForm()
+    form = EmptyForm()
     if form.validate_on_submit():
-        try:
-            services.set_password(user, form.password.data, by=g.user)
-        except ServiceError as exc:
-            return refused("auth/password_form.html", form, exc, account=user)
-        if user.id == g.user.id:
-            # A new password ends every session; keep the admin's own one going.
-            sessions.start_session(user)
-        flash(f"Password reset for {user.name}; their other sessions have ended.", "success")
+        return _show_password_link(user, "reset")
+    return render_template("auth/password_reset.html", form=form, account=user)
+
+
+def _show_password_link(user: User, why: str):
+    try:
+        token = services.create_password_link(user, by=g.user)
+    except ServiceError as exc:
+        flash(exc.message, "error")
         return redirect(url_for(".staff"))
-    return form_page("auth/password_form.html", form, account=user)
+    link = external_url("auth.set_password", token=token)
+    emailed = bool(current_app.config.get("MAIL_SERVER"))
+    if emailed:
+        # Unique per link: a second reset sends a second email.
+        queue_email(f"password-link:{token[:16]}", user.email, "password_link", "en", {"name": user.name, "link": link, "why": why})
+    return render_template("auth/password_link.html", account=user, link=link, why=why, emailed=emailed)
 
 
 # ---- teams ------------------------------------------------------------------

@@ -12,8 +12,8 @@ from limits import parse
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from clinic.auth.models import ROLES, ApiToken, Team, User
-from clinic.auth.passwords import hash_password, password_problem, verify_password
+from clinic.auth.models import ROLES, ApiToken, PasswordLink, Team, User
+from clinic.auth.passwords import UNUSABLE_HASH, hash_password, password_problem, verify_password
 from clinic.cases import audit
 from clinic.db import utcnow
 from clinic.errors import ServiceError
@@ -52,7 +52,7 @@ def create_user(
     email: str,
     name: str,
     role: str,
-    password: str,
+    password: str | None,
     team: Team | None = None,
     supervises: Team | None = None,
     by: User | None,
@@ -65,9 +65,10 @@ def create_user(
         raise ServiceError("Give a valid email address.", "email")
     if find_user_by_email(email):
         raise ServiceError("An account with this email already exists.", "email", "conflict")
-    problem = password_problem(password)
-    if problem:
-        raise ServiceError(problem, "password")
+    if password is not None:
+        problem = password_problem(password, email=email, name=name)
+        if problem:
+            raise ServiceError(problem, "password")
     if team is not None and role != "home_visitor":
         raise ServiceError("Only home visitors belong to a team as visitors.", "team")
     if supervises is not None and role != "supervisor":
@@ -76,7 +77,9 @@ def create_user(
         email=email.strip(),
         name=name.strip(),
         role=role,
-        password_hash=hash_password(password),
+        # Without a password (an admin's new account) nobody can sign in until the
+        # person sets one through their one-time link.
+        password_hash=hash_password(password) if password is not None else UNUSABLE_HASH,
         team=team,
     )
     db.session.add(user)
@@ -109,14 +112,81 @@ def reactivate_user(user: User, *, by: User | None) -> None:
     audit.record("reactivate", "user", user.id, user=by)
 
 
-def set_password(user: User, password: str, *, by: User | None) -> None:
-    problem = password_problem(password)
+def check_new_password(user: User, password: str) -> None:
+    problem = password_problem(password, email=user.email, name=user.name)
     if problem:
         raise ServiceError(problem, "password")
+
+
+def set_password(user: User, password: str, *, by: User | None) -> None:
+    """A new password: every session and API token of the person ends.
+
+    The caller starts a fresh session when the person changed their own password.
+    """
+    check_new_password(user, password)
     user.password_hash = hash_password(password)
     user.rotate_sessions()
     revoke_tokens(user)
-    audit.record("reset_password", "user", user.id, user=by)
+    audit.record("change_password" if by is not None and by.id == user.id else "reset_password", "user", user.id, user=by)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise ServiceError("This is not your current password.", "current_password")
+    set_password(user, new, by=user)
+
+
+def create_password_link(user: User, *, by: User | None) -> str:
+    """A one-time link to set the person's password, valid 24 hours; the token to put in it.
+
+    Earlier links of the person stop working: only the newest one handed out counts.
+    """
+    if not user.is_active:
+        raise ServiceError("Reactivate the account first.", "user")
+    now = utcnow()
+    db.session.execute(
+        update(PasswordLink)
+        .where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordLink(
+            user_id=user.id,
+            token_hash=_token_digest(token),
+            created_by_id=by.id if by is not None else None,
+            created_at=now,
+            expires_at=now + current_app.config["PASSWORD_LINK_LIFETIME"],
+        )
+    )
+    audit.record("password_link", "user", user.id, user=by)
+    return token
+
+
+def password_link(token: str) -> PasswordLink | None:
+    """The unused, unexpired link of an active person, or None."""
+    return db.session.scalars(
+        select(PasswordLink)
+        .join(User, User.id == PasswordLink.user_id)
+        .where(
+            PasswordLink.token_hash == _token_digest(token),
+            PasswordLink.used_at.is_(None),
+            PasswordLink.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    ).first()
+
+
+def use_password_link(link: PasswordLink, password: str) -> User:
+    """Set the password through the link, once; every session of the person ends."""
+    user = link.user
+    check_new_password(user, password)
+    link.used_at = utcnow()
+    user.password_hash = hash_password(password)
+    user.rotate_sessions()
+    revoke_tokens(user)
+    audit.record("set_password_by_link", "user", user.id, user=user)
+    return user
 
 
 def list_staff() -> list[User]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from clinic.auth import services, sessions
-from clinic.auth.forms import LoginForm
+from clinic.auth.forms import LoginForm, SetPasswordForm
+from clinic.errors import ServiceError
+from clinic.forms import form_page, refused
 from clinic.permissions import PUBLIC, STAFF, access
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -43,4 +45,23 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-from clinic.auth import admin_views  # noqa: E402,F401  (staff and team pages)
+@bp.route("/password/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def set_password(token: str):
+    """The one-time link an admin handed out: choose a password, once, within 24 hours."""
+    link = services.password_link(token)
+    if link is None:
+        return render_template("auth/password_link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.use_password_link(link, form.password.data)
+        except ServiceError as exc:
+            return refused("auth/set_password.html", form, exc, account=link.user)
+        sessions.end_session()
+        flash("Your password is set. Sign in with it.", "success")
+        return redirect(url_for("auth.login"))
+    return form_page("auth/set_password.html", form, account=link.user)
+
+
+from clinic.auth import account_views, admin_views  # noqa: E402,F401  (own account; staff and team pages)
