@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -104,6 +104,8 @@ def _register_request_lifecycle(app: Flask) -> None:
             return extensions.login_manager.unauthorized()
         if not role_allows(user, rule):
             abort(403)
+        if request.blueprint != "api" and sessions.second_factor_setup_required(user, request.endpoint):
+            return redirect(url_for("auth.second_factor_setup"))
         return None
 
     @app.after_request

@@ -34,7 +34,7 @@ def register_commands(app: Flask) -> None:
 def demo(if_empty: bool) -> None:
     """Fill an empty database with a believable demo clinic."""
     from clinic import clock
-    from clinic.demo import DEMO_PASSWORD, database_is_empty, load_demo
+    from clinic.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, database_is_empty, load_demo
     from clinic.extensions import db
 
     if not database_is_empty():
@@ -53,3 +53,7 @@ def demo(if_empty: bool) -> None:
     click.echo(f"Sign in at the address below with password {DEMO_PASSWORD!r} as:")
     for role, email in summary.sign_ins:
         click.echo(f"  {email:<28} {role}")
+    click.echo(
+        f"Supervisors and the admin then enter a code of the TOTP key {DEMO_TOTP_SECRET} (add it to an "
+        "authenticator app, or run: oathtool --totp -b " + DEMO_TOTP_SECRET + " ; each code works once)."
+    )

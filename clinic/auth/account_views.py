@@ -1,11 +1,11 @@
-"""A person's own account: their password (and, below, second factor and sessions)."""
+"""A person's own account: their password, second factor and sessions."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, session, url_for
 
-from clinic.auth import services, sessions
-from clinic.auth.forms import ChangePasswordForm
+from clinic.auth import second_factor, services, sessions
+from clinic.auth.forms import ChangePasswordForm, CodeForm
 from clinic.auth.views import bp
 from clinic.errors import ServiceError
 from clinic.forms import form_page, refused
@@ -15,7 +15,7 @@ from clinic.permissions import STAFF, access
 @bp.get("/account")
 @access(STAFF)
 def account():
-    return render_template("auth/account.html")
+    return render_template("auth/account.html", recovery_codes_left=second_factor.recovery_codes_left(g.user))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -32,3 +32,33 @@ def change_password():
         flash("Your password is changed; your other sessions and API tokens have ended.", "success")
         return redirect(url_for(".account"))
     return form_page("auth/change_password.html", form)
+
+
+_PENDING_SECRET = "_pending_totp_secret"
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@access(STAFF)
+def second_factor_setup():
+    """Set up TOTP: scan the QR code (or type the secret), confirm with a code."""
+    if g.user.has_second_factor:
+        return redirect(url_for(".account"))
+    # The secret waits in this browser's signed session until a code confirms it.
+    secret = session.get(_PENDING_SECRET) or second_factor.new_secret()
+    session[_PENDING_SECRET] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.enable_second_factor(g.user, secret, form.code.data)
+        except ServiceError as exc:
+            return refused("auth/second_factor_setup.html", form, exc, **_setup_context(secret))
+        session.pop(_PENDING_SECRET, None)
+        sessions.start_session(g.user)  # other sessions and tokens have ended; this one goes on
+        return render_template("auth/recovery_codes.html", codes=codes)
+    return form_page("auth/second_factor_setup.html", form, **_setup_context(secret))
+
+
+def _setup_context(secret: str) -> dict:
+    uri = second_factor.provisioning_uri(g.user, secret)
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return {"qr_svg": second_factor.qr_svg(uri), "secret": grouped}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from wtforms.fields import SelectChoice
 
-from clinic.auth import services
+from clinic.auth import services, sessions
 from clinic.auth.forms import EmptyForm, StaffForm, TeamForm, TeamSupervisorForm
 from clinic.auth.models import Team, User
 from clinic.auth.views import bp
@@ -107,6 +107,20 @@ def reset_password(user_id: int):
     if form.validate_on_submit():
         return _show_password_link(user, "reset")
     return render_template("auth/password_reset.html", form=form, account=user)
+
+
+@bp.post("/admin/staff/<int:user_id>/second-factor/reset")
+@access(ADMIN)
+def reset_second_factor(user_id: int):
+    """A lost phone: the person sets up their second factor again at next sign-in."""
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.reset_second_factor(user, by=g.user)
+    if user.id == g.user.id:
+        sessions.start_session(user)  # led to set-up again by the next page
+    flash(f"Second factor of {user.name} reset; their sessions and API tokens have ended.", "success")
+    return redirect(url_for(".staff"))
 
 
 def _show_password_link(user: User, why: str):

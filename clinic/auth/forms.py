@@ -52,3 +52,9 @@ class TeamSupervisorForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class CodeForm(FlaskForm):
+    """A second factor's code: six digits from the app, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=20)])

@@ -12,6 +12,7 @@ from limits import parse
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from clinic.auth import second_factor
 from clinic.auth.models import ROLES, ApiToken, PasswordLink, Team, User
 from clinic.auth.passwords import UNUSABLE_HASH, hash_password, password_problem, verify_password
 from clinic.cases import audit
@@ -260,8 +261,42 @@ def authenticate(email: str, password: str, address: str | None) -> SignInResult
             strategy.hit(limit, *ids)
         audit.record_now("sign_in_failed", "user", user.id if user else None)
         return SignInResult(None)
-    audit.record("sign_in", "user", user.id, user=user)
     return SignInResult(user)
+
+
+def enable_second_factor(user: User, secret: str, code: str) -> list[str]:
+    """Turn on the person's second factor; their other sessions and tokens end. The recovery codes."""
+    codes = second_factor.enable(user, secret, code)
+    user.rotate_sessions()
+    revoke_tokens(user)
+    return codes
+
+
+def reset_second_factor(user: User, *, by: User | None) -> None:
+    """An admin takes a person's second factor away; their sessions and tokens end."""
+    second_factor.reset(user, by=by)
+    user.rotate_sessions()
+    revoke_tokens(user)
+
+
+def record_sign_in(user: User) -> None:
+    """Audit a completed sign-in (password, and the second factor when the person has one)."""
+    audit.record("sign_in", "user", user.id, user=user)
+
+
+def check_second_factor(user: User, code: str, address: str | None) -> SignInResult:
+    """The sign-in's second step; a wrong code counts like a wrong password."""
+    keys = _throttle_keys(user.email, address)
+    strategy = limiter.limiter
+    if any(not strategy.test(limit, *ids) for limit, *ids in keys):
+        audit.record_now("sign_in_throttled", "user", user.id)
+        return SignInResult(None, throttled=True)
+    if second_factor.verify(user, code):
+        return SignInResult(user)
+    for limit, *ids in keys:
+        strategy.hit(limit, *ids)
+    audit.record_now("second_factor_failed", "user", user.id)
+    return SignInResult(None)
 
 
 def _token_digest(token: str) -> str:

@@ -16,6 +16,11 @@ login_manager.login_message = "Please sign in to continue."
 login_manager.session_protection = "strong"
 
 _LAST_SEEN = "_last_seen"
+_PENDING = "_pending_second_factor"
+# Time between the right password and the second factor's code.
+PENDING_LIMIT_SECONDS = 5 * 60
+# What a supervisor or admin without a second factor may reach: its set-up, signing out.
+SETUP_ENDPOINTS = frozenset({"auth.second_factor_setup", "auth.logout", "static"})
 
 
 @login_manager.user_loader
@@ -38,6 +43,35 @@ def start_session(user: User) -> None:
     login_user(user, remember=False)
     session.permanent = True
     session[_LAST_SEEN] = int(time.time())
+
+
+def await_second_factor(user: User, target: str | None) -> None:
+    """The password was right; the person is not signed in until their code is too."""
+    session.clear()
+    session[_PENDING] = {"user_id": user.id, "nonce": user.session_nonce, "since": int(time.time()), "next": target}
+
+
+def pending_second_factor() -> tuple[User | None, str | None]:
+    """The person whose password was right a moment ago in this browser, and where they were going."""
+    pending = session.get(_PENDING)
+    if not isinstance(pending, dict) or int(time.time()) - pending.get("since", 0) > PENDING_LIMIT_SECONDS:
+        return None, None
+    user = db.session.scalars(
+        select(User).where(User.id == pending.get("user_id"), User.is_active.is_(True))
+    ).first()
+    if user is None or user.session_nonce != pending.get("nonce"):
+        return None, None
+    return user, pending.get("next")
+
+
+def second_factor_setup_required(user: User | None, endpoint: str | None) -> bool:
+    """Rule 12: a supervisor or admin without a second factor may only set one up."""
+    return (
+        user is not None
+        and user.needs_second_factor
+        and not user.has_second_factor
+        and endpoint not in SETUP_ENDPOINTS
+    )
 
 
 def end_session() -> None:

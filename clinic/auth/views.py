@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from clinic.auth import services, sessions
-from clinic.auth.forms import LoginForm, SetPasswordForm
+from clinic.auth.forms import CodeForm, LoginForm, SetPasswordForm
 from clinic.errors import ServiceError
 from clinic.forms import form_page, refused
 from clinic.permissions import PUBLIC, STAFF, access
@@ -20,13 +20,41 @@ def login():
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.user is not None:
+            target = _local_target(request.args.get("next"))
+            if result.user.has_second_factor:
+                sessions.await_second_factor(result.user, target)
+                return redirect(url_for("auth.login_code"))
+            services.record_sign_in(result.user)
             sessions.start_session(result.user)
-            return redirect(_local_target(request.args.get("next")) or url_for("cases.caseload"))
+            return redirect(target or url_for("cases.caseload"))
         if result.throttled:
             form.form_errors.append("Too many failed sign-ins. Wait a few minutes and try again.")
             return render_template("auth/login.html", form=form), 429
         form.form_errors.append("Email or password is not right.")
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@access(PUBLIC)
+def login_code():
+    """The second step of signing in: the code of the person's authenticator app."""
+    user, target = sessions.pending_second_factor()
+    if user is None:
+        flash("Please sign in again.", "error")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        result = services.check_second_factor(user, form.code.data, request.remote_addr)
+        if result.user is not None:
+            services.record_sign_in(user)
+            sessions.start_session(user)
+            return redirect(target or url_for("cases.caseload"))
+        if result.throttled:
+            form.form_errors.append("Too many failed sign-ins. Wait a few minutes and try again.")
+            return render_template("auth/login_code.html", form=form), 429
+        form.code.errors.append("That code is not right, or it has been used already.")
+        return render_template("auth/login_code.html", form=form), 422
+    return render_template("auth/login_code.html", form=form)
 
 
 def _local_target(target: str | None) -> str | None:
