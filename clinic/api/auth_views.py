@@ -40,7 +40,7 @@ class MeOut(Out):
 def create_token(body: TokenRequest):
     result = services.authenticate(body.email, body.password, request.remote_addr)
     if result.throttled:
-        raise ApiError(429, "Too many failed sign-ins; try again later.")
+        raise _too_many(result)
     if result.user is None:
         raise ApiError(401, "Email or password is not right.")
     user = result.user
@@ -49,7 +49,7 @@ def create_token(body: TokenRequest):
             raise ApiError(401, "Send the code of your authenticator app as otp.", code="otp_required")
         checked = services.check_second_factor(user, body.otp, request.remote_addr)
         if checked.throttled:
-            raise ApiError(429, "Too many failed sign-ins; try again later.")
+            raise _too_many(checked)
         if checked.user is None:
             raise ApiError(401, "The otp is not right, or it has been used already.", code="otp_required")
     elif user.needs_second_factor:
@@ -59,6 +59,14 @@ def create_token(body: TokenRequest):
     services.record_sign_in(user)
     token, expires_at = services.issue_token(user)
     return TokenOut(token=token, expires_at=expires_at).model_dump(mode="json")
+
+
+def _too_many(result: services.SignInResult) -> ApiError:
+    return ApiError(
+        429,
+        f"Too many failed sign-ins; try again in {result.retry_after} seconds.",
+        headers={"Retry-After": str(result.retry_after)},
+    )
 
 
 @endpoint("/me", summary="The signed-in user", response=MeOut)

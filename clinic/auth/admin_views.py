@@ -123,6 +123,17 @@ def reset_second_factor(user_id: int):
     return redirect(url_for(".staff"))
 
 
+@bp.post("/admin/staff/<int:user_id>/unlock")
+@access(ADMIN)
+def unlock_sign_in(user_id: int):
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.unlock_sign_in(user, by=g.user)
+    flash(f"Sign-in of {user.name} unlocked.", "success")
+    return redirect(url_for(".staff"))
+
+
 def _show_password_link(user: User, why: str):
     try:
         token = services.create_password_link(user, by=g.user)

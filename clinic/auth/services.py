@@ -8,17 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from limits import parse
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from clinic.auth import second_factor
+from clinic.auth import second_factor, throttle
 from clinic.auth.models import ROLES, ApiToken, PasswordLink, Team, User
 from clinic.auth.passwords import UNUSABLE_HASH, hash_password, password_problem, verify_password
 from clinic.cases import audit
 from clinic.db import utcnow
 from clinic.errors import ServiceError
-from clinic.extensions import db, limiter
+from clinic.extensions import db
 
 
 def normalize_email(email: str) -> str:
@@ -233,35 +232,56 @@ def revoke_tokens(user: User) -> None:
 class SignInResult:
     user: User | None
     throttled: bool = False
+    retry_after: int | None = None  # seconds, when throttled
 
 
-def _throttle_keys(email: str, address: str | None) -> list[tuple]:
-    config = current_app.config
-    return [
-        (parse(config["LOGIN_FAILURES_PER_ACCOUNT"]), "login-account", normalize_email(email)),
-        (parse(config["LOGIN_FAILURES_PER_ADDRESS"]), "login-address", address or "unknown"),
-    ]
+def _held_back(keys: throttle.Keys, email: str, user_id: int | None) -> SignInResult | None:
+    held = throttle.retry_after(keys)
+    if held is None:
+        return None
+    tier, wait = held
+    audit.record_now("sign_in_throttled", "user", user_id, detail=f"{normalize_email(email)[:200]} by {tier}")
+    return SignInResult(None, throttled=True, retry_after=wait)
+
+
+def _failed(keys: throttle.Keys, action: str, email: str, user_id: int | None) -> None:
+    audit.record_now(action, "user", user_id, detail=normalize_email(email)[:200] if user_id is None else None)
+    locked = throttle.count_failure(keys)
+    if locked is not None:
+        tier, wait = locked
+        audit.record_now("sign_in_locked", "user", user_id, detail=f"{normalize_email(email)[:200]} by {tier} for {wait}s")
 
 
 def authenticate(email: str, password: str, address: str | None) -> SignInResult:
-    """Check a sign-in, counting failures per account and per address.
-
-    Only failures count against the limits, so a visitor who signs in many times a
-    day is never locked out, while guessing stops after a handful of tries.
-    """
-    keys = _throttle_keys(email, address)
-    strategy = limiter.limiter
-    if any(not strategy.test(limit, *ids) for limit, *ids in keys):
-        audit.record_now("sign_in_throttled", "user", None, detail=normalize_email(email)[:200])
-        return SignInResult(None, throttled=True)
+    """Check a sign-in's password, counting failures (see clinic.auth.throttle)."""
+    keys = throttle.keys_for(normalize_email(email), address)
     user = find_user_by_email(email)
+    held = _held_back(keys, email, user.id if user else None)
+    if held is not None:
+        return held
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        for limit, *ids in keys:
-            strategy.hit(limit, *ids)
-        audit.record_now("sign_in_failed", "user", user.id if user else None)
+        _failed(keys, "sign_in_failed", email, user.id if user else None)
         return SignInResult(None)
     return SignInResult(user)
+
+
+def check_second_factor(user: User, code: str, address: str | None) -> SignInResult:
+    """The sign-in's second step; a wrong code counts like a wrong password."""
+    keys = throttle.keys_for(normalize_email(user.email), address)
+    held = _held_back(keys, user.email, user.id)
+    if held is not None:
+        return held
+    if second_factor.verify(user, code):
+        return SignInResult(user)
+    _failed(keys, "second_factor_failed", user.email, user.id)
+    return SignInResult(None)
+
+
+def unlock_sign_in(user: User, *, by: User | None) -> None:
+    """An admin lifts the account's lock (addresses that failed stay held back)."""
+    throttle.unlock_account(normalize_email(user.email))
+    audit.record("unlock_sign_in", "user", user.id, user=by)
 
 
 def enable_second_factor(user: User, secret: str, code: str) -> list[str]:
@@ -283,20 +303,6 @@ def record_sign_in(user: User) -> None:
     """Audit a completed sign-in (password, and the second factor when the person has one)."""
     audit.record("sign_in", "user", user.id, user=user)
 
-
-def check_second_factor(user: User, code: str, address: str | None) -> SignInResult:
-    """The sign-in's second step; a wrong code counts like a wrong password."""
-    keys = _throttle_keys(user.email, address)
-    strategy = limiter.limiter
-    if any(not strategy.test(limit, *ids) for limit, *ids in keys):
-        audit.record_now("sign_in_throttled", "user", user.id)
-        return SignInResult(None, throttled=True)
-    if second_factor.verify(user, code):
-        return SignInResult(user)
-    for limit, *ids in keys:
-        strategy.hit(limit, *ids)
-    audit.record_now("second_factor_failed", "user", user.id)
-    return SignInResult(None)
 
 
 def _token_digest(token: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from clinic.auth import services, sessions
@@ -28,8 +30,7 @@ def login():
             sessions.start_session(result.user)
             return redirect(target or url_for("cases.caseload"))
         if result.throttled:
-            form.form_errors.append("Too many failed sign-ins. Wait a few minutes and try again.")
-            return render_template("auth/login.html", form=form), 429
+            return _too_many("auth/login.html", form, result)
         form.form_errors.append("Email or password is not right.")
     return render_template("auth/login.html", form=form)
 
@@ -50,11 +51,22 @@ def login_code():
             sessions.start_session(user)
             return redirect(target or url_for("cases.caseload"))
         if result.throttled:
-            form.form_errors.append("Too many failed sign-ins. Wait a few minutes and try again.")
-            return render_template("auth/login_code.html", form=form), 429
+            return _too_many("auth/login_code.html", form, result)
         form.code.errors.append("That code is not right, or it has been used already.")
         return render_template("auth/login_code.html", form=form), 422
     return render_template("auth/login_code.html", form=form)
+
+
+def _too_many(template: str, form, result: services.SignInResult):
+    wait = result.retry_after or 60
+    form.form_errors.append(f"Too many failed sign-ins. Wait {_duration(wait)} and try again.")
+    return render_template(template, form=form), 429, {"Retry-After": str(wait)}
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def _local_target(target: str | None) -> str | None:
