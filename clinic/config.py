@@ -60,6 +60,7 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": public_url.startswith("https://"),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
         "API_TOKEN_LIFETIME": timedelta(hours=8),
         "PASSWORD_LINK_LIFETIME": timedelta(hours=24),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

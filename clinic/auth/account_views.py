@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, session, url_for
+from flask import abort, flash, g, redirect, render_template, session, url_for
 
 from clinic.auth import second_factor, services, sessions
-from clinic.auth.forms import ChangePasswordForm, CodeForm
+from clinic.auth.forms import ChangePasswordForm, CodeForm, EmptyForm
 from clinic.auth.views import bp
 from clinic.errors import ServiceError
 from clinic.forms import form_page, refused
@@ -62,3 +62,41 @@ def _setup_context(secret: str) -> dict:
     uri = second_factor.provisioning_uri(g.user, secret)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return {"qr_svg": second_factor.qr_svg(uri), "secret": grouped}
+
+
+@bp.get("/account/sessions")
+@access(STAFF)
+def account_sessions():
+    return render_template(
+        "auth/sessions.html",
+        live=services.live_sessions(g.user),
+        this_session=sessions.current_user_session(),
+        action_form=EmptyForm(),
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@access(STAFF)
+def end_account_session(session_id: int):
+    """End one of one's own sessions (another person's answers 404)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    target = next((s for s in services.live_sessions(g.user) if s.id == session_id), None)
+    if target is None:
+        abort(404)
+    services.end_sessions(g.user, only=target)
+    if target.id == getattr(sessions.current_user_session(), "id", None):
+        sessions.end_session()
+        return redirect(url_for(".login"))
+    flash("That session has ended.", "success")
+    return redirect(url_for(".account_sessions"))
+
+
+@bp.post("/account/sessions/end-others")
+@access(STAFF)
+def end_other_sessions():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.end_sessions(g.user, keep=sessions.current_user_session())
+    flash("Your other sessions have ended.", "success")
+    return redirect(url_for(".account_sessions"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, func
@@ -11,10 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from clinic.db import Base, TimestampMixin, utcnow
 
 ROLES = ("home_visitor", "supervisor", "admin")
-
-
-def _new_nonce() -> str:
-    return secrets.token_hex(16)
 
 
 class User(TimestampMixin, Base):
@@ -27,9 +22,6 @@ class User(TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Part of the session identifier: changing it ends every session of the user
-    # (password reset, deactivation) without a server-side session store.
-    session_nonce: Mapped[str] = mapped_column(String(32), default=_new_nonce)
     team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="RESTRICT"), index=True
     )
@@ -55,10 +47,8 @@ class User(TimestampMixin, Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_nonce}"
-
-    def rotate_sessions(self) -> None:
-        self.session_nonce = _new_nonce()
+        # Flask-Login's session holds the token of a UserSession instead (see sessions.py).
+        return str(self.id)
 
     @property
     def has_second_factor(self) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from clinic.auth import second_factor, throttle
-from clinic.auth.models import ROLES, ApiToken, PasswordLink, Team, User
+from clinic.auth.models import ROLES, ApiToken, PasswordLink, Team, User, UserSession
 from clinic.auth.passwords import UNUSABLE_HASH, hash_password, password_problem, verify_password
 from clinic.cases import audit
 from clinic.db import utcnow
@@ -99,7 +99,7 @@ def deactivate_user(user: User, *, by: User | None) -> None:
         return
     user.is_active = False
     user.deactivated_at = utcnow()
-    user.rotate_sessions()
+    end_sessions(user)
     revoke_tokens(user)
     audit.record("deactivate", "user", user.id, user=by)
 
@@ -125,7 +125,7 @@ def set_password(user: User, password: str, *, by: User | None) -> None:
     """
     check_new_password(user, password)
     user.password_hash = hash_password(password)
-    user.rotate_sessions()
+    end_sessions(user)
     revoke_tokens(user)
     audit.record("change_password" if by is not None and by.id == user.id else "reset_password", "user", user.id, user=by)
 
@@ -153,7 +153,7 @@ def create_password_link(user: User, *, by: User | None) -> str:
     db.session.add(
         PasswordLink(
             user_id=user.id,
-            token_hash=_token_digest(token),
+            token_hash=token_digest(token),
             created_by_id=by.id if by is not None else None,
             created_at=now,
             expires_at=now + current_app.config["PASSWORD_LINK_LIFETIME"],
@@ -169,7 +169,7 @@ def password_link(token: str) -> PasswordLink | None:
         select(PasswordLink)
         .join(User, User.id == PasswordLink.user_id)
         .where(
-            PasswordLink.token_hash == _token_digest(token),
+            PasswordLink.token_hash == token_digest(token),
             PasswordLink.used_at.is_(None),
             PasswordLink.expires_at > utcnow(),
             User.is_active.is_(True),
@@ -183,7 +183,7 @@ def use_password_link(link: PasswordLink, password: str) -> User:
     check_new_password(user, password)
     link.used_at = utcnow()
     user.password_hash = hash_password(password)
-    user.rotate_sessions()
+    end_sessions(user)
     revoke_tokens(user)
     audit.record("set_password_by_link", "user", user.id, user=user)
     return user
@@ -287,7 +287,7 @@ def unlock_sign_in(user: User, *, by: User | None) -> None:
 def enable_second_factor(user: User, secret: str, code: str) -> list[str]:
     """Turn on the person's second factor; their other sessions and tokens end. The recovery codes."""
     codes = second_factor.enable(user, secret, code)
-    user.rotate_sessions()
+    end_sessions(user)
     revoke_tokens(user)
     return codes
 
@@ -295,7 +295,7 @@ def enable_second_factor(user: User, secret: str, code: str) -> list[str]:
 def reset_second_factor(user: User, *, by: User | None) -> None:
     """An admin takes a person's second factor away; their sessions and tokens end."""
     second_factor.reset(user, by=by)
-    user.rotate_sessions()
+    end_sessions(user)
     revoke_tokens(user)
 
 
@@ -305,14 +305,58 @@ def record_sign_in(user: User) -> None:
 
 
 
-def _token_digest(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ---- browser sessions (server-side rows; clinic.auth.sessions handles the cookie) ----
+
+
+def open_session(user: User, address: str | None, user_agent: str) -> str:
+    """A new session row for a completed sign-in; the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=token_digest(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + current_app.config["SESSION_ABSOLUTE_LIFETIME"],
+            ip_address=address,
+            user_agent=user_agent[:300] or None,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    """The person's sessions that have not ended or expired, newest first (a person has few)."""
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.expires_at > utcnow())
+            .order_by(UserSession.created_at.desc(), UserSession.id.desc())
+            .limit(100)
+        )
+    )
+
+
+def end_sessions(user: User, *, only: UserSession | None = None, keep: UserSession | None = None) -> None:
+    """End the person's sessions: every one, ``only`` one, or all but ``keep``."""
+    statement = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if only is not None:
+        statement = statement.where(UserSession.id == only.id)
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    db.session.execute(statement.values(ended_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def issue_token(user: User) -> tuple[str, datetime]:
     token = secrets.token_urlsafe(32)
     expires_at = utcnow() + current_app.config["API_TOKEN_LIFETIME"]
-    db.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), expires_at=expires_at))
+    db.session.add(ApiToken(user_id=user.id, token_hash=token_digest(token), expires_at=expires_at))
     return token, expires_at
 
 
@@ -322,7 +366,7 @@ def user_for_token(token: str) -> User | None:
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
-            ApiToken.token_hash == _token_digest(token),
+            ApiToken.token_hash == token_digest(token),
             ApiToken.revoked_at.is_(None),
             ApiToken.expires_at > utcnow(),
             User.is_active.is_(True),

@@ -61,18 +61,26 @@ def upgrade() -> None:
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index('ix_user_sessions_user_live', ['user_id', 'ended_at'], unique=False)
 
+    # Sessions move to user_sessions: the per-user nonce that ended them all goes.
+    # SQLite drops a column by copying the table, which loses the expression index it
+    # cannot reflect: drop it first and create it again afterwards.
+    op.drop_index('uq_users_email_lower', table_name='users')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_enabled_at', clinic.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
+        batch_op.drop_column('session_nonce')
+    op.create_index('uq_users_email_lower', 'users', [sa.literal_column('lower(email)')], unique=True)
 
 
 
 def downgrade() -> None:
-    # SQLite drops columns by copying the table, which loses the expression index
-    # it cannot reflect: drop it first and create it again afterwards.
+    # Every session ends: the old cookies carried the nonce, which starts anew.
     op.drop_index('uq_users_email_lower', table_name='users')
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('session_nonce', sa.String(length=32), nullable=False, server_default='downgraded')
+        )
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_enabled_at')
         batch_op.drop_column('totp_secret')
