@@ -127,9 +127,12 @@ def _register_request_lifecycle(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
         )
-        if request.blueprint != "api" and current_user_is_signed_in():
-            # Pages with health information are never kept in a shared cache.
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.blueprint == "api" or request.endpoint in NO_STORE_PUBLIC_ENDPOINTS or current_user_is_signed_in():
+            # Health information, tokens and a family's contact details are never kept
+            # in a cache: every API answer, every signed-in page, the unsubscribe page.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["PUBLIC_URL"].startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 
@@ -143,6 +146,11 @@ def _register_error_pages(app: Flask) -> None:
         if api_answer is not None:
             return api_answer
         return render_template("error.html", error=exc), exc.code or 500
+
+
+# Public pages that still must not be cached: the unsubscribe page names the
+# caregiver; the password link page and the code step belong to one person.
+NO_STORE_PUBLIC_ENDPOINTS = frozenset({"mail.unsubscribe", "mail.unsubscribe_one_click", "auth.set_password", "auth.login_code"})
 
 
 def current_user_is_signed_in() -> bool:
