@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, session, url_for
 
 from clinic.auth import second_factor, services, sessions
+from clinic.auth.blueprint import bp
 from clinic.auth.forms import ChangePasswordForm, CodeForm, EmptyForm
-from clinic.auth.views import bp
 from clinic.errors import ServiceError
 from clinic.forms import form_page, refused
-from clinic.permissions import STAFF, access
+from clinic.permissions.roles import STAFF, access
 
 
 @bp.get("/account")

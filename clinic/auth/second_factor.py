@@ -16,8 +16,8 @@ import pyotp
 import segno
 from sqlalchemy import delete, or_, select, update
 
+from clinic import audit
 from clinic.auth.models import RecoveryCode, User
-from clinic.cases import audit
 from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db
@@ -101,7 +101,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
-    audit.record("second_factor_enabled", "user", user.id, user=user)
+    audit.change("second_factor_enabled", "user", user.id, user=user)
     return codes
 
 
@@ -133,7 +133,7 @@ def _use_recovery_code(user: User, code: str) -> bool:
     )
     if claimed.rowcount != 1:
         return False
-    audit.record("recovery_code_used", "user", user.id, user=user)
+    audit.change("recovery_code_used", "user", user.id, user=user)
     return True
 
 
@@ -154,4 +154,4 @@ def reset(user: User, *, by: User | None) -> None:
     user.totp_enabled_at = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    audit.record("reset_second_factor", "user", user.id, user=by)
+    audit.change("reset_second_factor", "user", user.id, user=by)

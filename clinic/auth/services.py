@@ -11,10 +11,10 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from clinic import audit
 from clinic.auth import second_factor, throttle
 from clinic.auth.models import ROLES, ApiToken, PasswordLink, Team, User, UserSession
 from clinic.auth.passwords import UNUSABLE_HASH, hash_password, password_problem, verify_password
-from clinic.cases import audit
 from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db
@@ -43,7 +43,7 @@ def create_team(name: str, *, by: User | None) -> Team:
     team = Team(name=name)
     db.session.add(team)
     db.session.flush()
-    audit.record("create", "team", team.id, user=by)
+    audit.change("create", "team", team.id, user=by)
     return team
 
 
@@ -86,7 +86,7 @@ def create_user(
     db.session.flush()
     if supervises is not None:
         supervises.supervisor = user
-    audit.record("create", "user", user.id, user=by, detail=f"role={role}")
+    audit.change("create", "user", user.id, user=by, detail=f"role={role}")
     return user
 
 
@@ -101,7 +101,7 @@ def deactivate_user(user: User, *, by: User | None) -> None:
     user.deactivated_at = utcnow()
     end_sessions(user)
     revoke_tokens(user)
-    audit.record("deactivate", "user", user.id, user=by)
+    audit.change("deactivate", "user", user.id, user=by)
 
 
 def reactivate_user(user: User, *, by: User | None) -> None:
@@ -109,7 +109,7 @@ def reactivate_user(user: User, *, by: User | None) -> None:
         return
     user.is_active = True
     user.deactivated_at = None
-    audit.record("reactivate", "user", user.id, user=by)
+    audit.change("reactivate", "user", user.id, user=by)
 
 
 def check_new_password(user: User, password: str) -> None:
@@ -127,7 +127,7 @@ def set_password(user: User, password: str, *, by: User | None) -> None:
     user.password_hash = hash_password(password)
     end_sessions(user)
     revoke_tokens(user)
-    audit.record("change_password" if by is not None and by.id == user.id else "reset_password", "user", user.id, user=by)
+    audit.change("change_password" if by is not None and by.id == user.id else "reset_password", "user", user.id, user=by)
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
@@ -159,7 +159,7 @@ def create_password_link(user: User, *, by: User | None) -> str:
             expires_at=now + current_app.config["PASSWORD_LINK_LIFETIME"],
         )
     )
-    audit.record("password_link", "user", user.id, user=by)
+    audit.change("password_link", "user", user.id, user=by)
     return token
 
 
@@ -185,7 +185,7 @@ def use_password_link(link: PasswordLink, password: str) -> User:
     user.password_hash = hash_password(password)
     end_sessions(user)
     revoke_tokens(user)
-    audit.record("set_password_by_link", "user", user.id, user=user)
+    audit.change("set_password_by_link", "user", user.id, user=user)
     return user
 
 
@@ -217,7 +217,7 @@ def set_team_supervisor(team: Team, supervisor: User | None, *, by: User | None)
         return
     team.supervisor = supervisor
     db.session.flush()
-    audit.record("set_supervisor", "team", team.id, user=by, detail=f"supervisor={supervisor.id if supervisor else None}")
+    audit.change("set_supervisor", "team", team.id, user=by, detail=f"supervisor={supervisor.id if supervisor else None}")
 
 
 def revoke_tokens(user: User) -> None:
@@ -240,16 +240,16 @@ def _held_back(keys: throttle.Keys, email: str, user_id: int | None) -> SignInRe
     if held is None:
         return None
     tier, wait = held
-    audit.record_now("sign_in_throttled", "user", user_id, detail=f"{normalize_email(email)[:200]} by {tier}")
+    audit.change("sign_in_throttled", "user", user_id, user=None, detail=f"{normalize_email(email)[:200]} by {tier}", kept=True)
     return SignInResult(None, throttled=True, retry_after=wait)
 
 
 def _failed(keys: throttle.Keys, action: str, email: str, user_id: int | None) -> None:
-    audit.record_now(action, "user", user_id, detail=normalize_email(email)[:200] if user_id is None else None)
+    audit.change(action, "user", user_id, user=None, detail=normalize_email(email)[:200] if user_id is None else None, kept=True)
     locked = throttle.count_failure(keys)
     if locked is not None:
         tier, wait = locked
-        audit.record_now("sign_in_locked", "user", user_id, detail=f"{normalize_email(email)[:200]} by {tier} for {wait}s")
+        audit.change("sign_in_locked", "user", user_id, user=None, detail=f"{normalize_email(email)[:200]} by {tier} for {wait}s", kept=True)
 
 
 def authenticate(email: str, password: str, address: str | None) -> SignInResult:
@@ -281,7 +281,7 @@ def check_second_factor(user: User, code: str, address: str | None) -> SignInRes
 def unlock_sign_in(user: User, *, by: User | None) -> None:
     """An admin lifts the account's lock (addresses that failed stay held back)."""
     throttle.unlock_account(normalize_email(user.email))
-    audit.record("unlock_sign_in", "user", user.id, user=by)
+    audit.change("unlock_sign_in", "user", user.id, user=by)
 
 
 def enable_second_factor(user: User, secret: str, code: str) -> list[str]:
@@ -301,7 +301,7 @@ def reset_second_factor(user: User, *, by: User | None) -> None:
 
 def record_sign_in(user: User) -> None:
     """Audit a completed sign-in (password, and the second factor when the person has one)."""
-    audit.record("sign_in", "user", user.id, user=user)
+    audit.change("sign_in", "user", user.id, user=user)
 
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from clinic.auth import services, sessions
+from clinic.auth.blueprint import bp
 from clinic.auth.forms import CodeForm, LoginForm, SetPasswordForm
 from clinic.errors import ServiceError
 from clinic.forms import form_page, refused
-from clinic.permissions import PUBLIC, STAFF, access
-
-bp = Blueprint("auth", __name__, template_folder="templates")
+from clinic.permissions.roles import PUBLIC, STAFF, access
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -102,6 +101,3 @@ def set_password(token: str):
         flash("Your password is set. Sign in with it.", "success")
         return redirect(url_for("auth.login"))
     return form_page("auth/set_password.html", form, account=link.user)
-
-
-from clinic.auth import account_views, admin_views  # noqa: E402,F401  (own account; staff and team pages)

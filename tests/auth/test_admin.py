@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
+from clinic.audit import AuditEvent
 from clinic.auth.models import PasswordLink, Team, User
 from clinic.auth.passwords import verify_password
-from clinic.cases.audit import AuditEvent
 from tests.conftest import PASSWORD, Browser
 from tests.factories import AdminFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
 

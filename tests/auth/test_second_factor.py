@@ -6,9 +6,9 @@ import pyotp
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
+from clinic.audit import AuditEvent
 from clinic.auth.models import RecoveryCode, User
 from clinic.auth.second_factor import matching_step
-from clinic.cases.audit import AuditEvent
 from tests.conftest import PASSWORD, Browser, fresh_totp_code
 from tests.factories import AdminFactory, SupervisorFactory, UserFactory
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from limits import parse
 from sqlalchemy import select
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.extensions import limiter
 from tests.conftest import PASSWORD, Browser, fresh_totp_code
 from tests.factories import AdminFactory, SupervisorFactory, UserFactory

@@ -1,21 +1,39 @@
-"""Admin pages: staff accounts and teams."""
+"""Admin pages: staff accounts, teams, the audit log and the mail log."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from wtforms.fields import SelectChoice
 
+from clinic.admin import queries
+from clinic.admin.blueprint import bp
 from clinic.auth import services, sessions
 from clinic.auth.forms import EmptyForm, StaffForm, TeamForm, TeamSupervisorForm
 from clinic.auth.models import Team, User
-from clinic.auth.views import bp
 from clinic.cases.queries import active_family_counts
 from clinic.errors import ServiceError
 from clinic.extensions import db
-from clinic.forms import form_page, refused
+from clinic.forms import form_page, query_int, refused
+from clinic.mail import queries as mail_queries
+from clinic.mail.forms import RetryForm
 from clinic.mail.links import external_url
-from clinic.mail.outbox import queue_email
-from clinic.permissions import ADMIN, access
+from clinic.mail.outbox import queue_email, retry_failed
+from clinic.permissions.roles import ADMIN, access, may_supervise_teams
+
+AUDIT_PER_PAGE = 50
+# Offered as suggestions in the audit log's filter; any other type can be typed in.
+AUDITED_RECORD_TYPES = (
+    "family",
+    "caregiver",
+    "child",
+    "screening",
+    "risk_factor",
+    "observation",
+    "referral",
+    "follow_up",
+    "user",
+    "team",
+)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -39,7 +57,7 @@ def _team_or_404(team_id: int) -> Team:
 @access(ADMIN)
 def staff():
     return render_template(
-        "auth/staff.html",
+        "admin/staff.html",
         staff=services.list_staff(),
         family_counts=active_family_counts(),
         action_form=EmptyForm(),
@@ -67,9 +85,9 @@ def new_staff():
                 by=g.user,
             )
         except ServiceError as exc:
-            return refused("auth/staff_form.html", form, exc)
+            return refused("admin/staff_form.html", form, exc)
         return _show_password_link(user, "created")
-    return form_page("auth/staff_form.html", form)
+    return form_page("admin/staff_form.html", form)
 
 
 @bp.post("/admin/staff/<int:user_id>/deactivate")
@@ -106,7 +124,7 @@ def reset_password(user_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         return _show_password_link(user, "reset")
-    return render_template("auth/password_reset.html", form=form, account=user)
+    return render_template("admin/password_reset.html", form=form, account=user)
 
 
 @bp.post("/admin/staff/<int:user_id>/second-factor/reset")
@@ -145,7 +163,7 @@ def _show_password_link(user: User, why: str):
     if emailed:
         # Unique per link: a second reset sends a second email.
         queue_email(f"password-link:{token[:16]}", user.email, "password_link", "en", {"name": user.name, "link": link, "why": why})
-    return render_template("auth/password_link.html", account=user, link=link, why=why, emailed=emailed)
+    return render_template("admin/password_link.html", account=user, link=link, why=why, emailed=emailed)
 
 
 # ---- teams ------------------------------------------------------------------
@@ -154,7 +172,7 @@ def _show_password_link(user: User, why: str):
 @bp.get("/admin/teams")
 @access(ADMIN)
 def teams():
-    return render_template("auth/teams.html", teams=services.list_teams())
+    return render_template("admin/teams.html", teams=services.list_teams())
 
 
 @bp.route("/admin/teams/new", methods=["GET", "POST"])
@@ -165,17 +183,17 @@ def new_team():
         try:
             team = services.create_team(form.name.data, by=g.user)
         except ServiceError as exc:
-            return refused("auth/team_form.html", form, exc)
+            return refused("admin/team_form.html", form, exc)
         flash(f"Team {team.name} created.", "success")
         return redirect(url_for(".team", team_id=team.id))
-    return form_page("auth/team_form.html", form)
+    return form_page("admin/team_form.html", form)
 
 
 @bp.route("/admin/teams/<int:team_id>", methods=["GET", "POST"])
 @access(ADMIN)
 def team(team_id: int):
     team = _team_or_404(team_id)
-    supervisors = [u for u in services.list_staff() if u.role == "supervisor" and u.is_active]
+    supervisors = [u for u in services.list_staff() if may_supervise_teams(u)]
     form = TeamSupervisorForm(supervisor_id=team.supervisor_id)
     form.supervisor_id.choices = [SelectChoice("", "No supervisor")] + [
         SelectChoice(str(u.id), u.name) for u in supervisors
@@ -185,7 +203,52 @@ def team(team_id: int):
         try:
             services.set_team_supervisor(team, chosen, by=g.user)
         except ServiceError as exc:
-            return refused("auth/team.html", form, exc, team=team)
+            return refused("admin/team.html", form, exc, team=team)
         flash(f"Supervisor of {team.name} saved.", "success")
         return redirect(url_for(".team", team_id=team.id))
-    return form_page("auth/team.html", form, team=team)
+    return form_page("admin/team.html", form, team=team)
+
+
+# ---- audit log --------------------------------------------------------------
+
+
+@bp.get("/admin/audit")
+@access(ADMIN)
+def audit_log():
+    record_type = request.args.get("record_type", "").strip()[:50]
+    user_id = query_int("user_id")
+    page = queries.audit_events(
+        record_type=record_type or None,
+        user_id=user_id,
+        page=query_int("page", 1),
+        per_page=AUDIT_PER_PAGE,
+    )
+    return render_template(
+        "admin/audit_log.html",
+        page=page,
+        record_type=record_type,
+        user_id=user_id,
+        record_types=AUDITED_RECORD_TYPES,
+        staff=services.list_staff(),
+    )
+
+
+# ---- mail log ---------------------------------------------------------------
+
+
+@bp.get("/mail/log")
+@access(ADMIN)
+def mail_log():
+    page = mail_queries.mail_log(page=request.args.get("page", 1, type=int))
+    return render_template("admin/mail_log.html", page=page, retry_form=RetryForm())
+
+
+@bp.post("/mail/<int:message_id>/retry")
+@access(ADMIN)
+def retry_mail(message_id: int):
+    message = mail_queries.get_outbox_message_or_404(g.user, message_id)
+    if RetryForm().validate_on_submit() and retry_failed(message):
+        flash(f"Email {message.id} is queued again.", "success")
+    else:
+        flash(f"Email {message.id} was not queued again (it has not failed, or no mail server is set).", "error")
+    return redirect(url_for(".mail_log"))
