@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from clinic import clock, create_app
 from clinic.auth.cli import teams_cli, users_cli
+from clinic.data_cli import backup_command, export_family
 from clinic.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, database_is_empty, load_demo
 from clinic.extensions import db
 from clinic.mail.cli import reminders_cli
@@ -27,6 +28,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(teams_cli)
     app.cli.add_command(demo)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(export_family)
+    app.cli.add_command(backup_command)
 
 
 @click.command("demo")
