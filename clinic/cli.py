@@ -10,7 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from clinic import clock, create_app
 from clinic.auth.cli import teams_cli, users_cli
-from clinic.data_cli import backup_command, export_family
+from clinic.data_cli import audit_cli, backup_command, export_family
 from clinic.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, database_is_empty, load_demo
 from clinic.extensions import db
 from clinic.mail.cli import reminders_cli
@@ -30,6 +30,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(export_family)
     app.cli.add_command(backup_command)
+    app.cli.add_command(audit_cli)
 
 
 @click.command("demo")

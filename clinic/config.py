@@ -37,6 +37,8 @@ def from_environment(instance_path: Path) -> dict:
     ZoneInfo(timezone)  # fail at start-up, not on the first reminder run
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        # The audit chain's HMAC key (clinic/audit.py); without it, derived from SECRET_KEY.
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY") or None,
         "DATABASE_URL": os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance_path / 'clinic.sqlite3'}",
         "REDIS_URL": redis_url,

@@ -1,4 +1,5 @@
-"""``clinic export-family ID`` and ``clinic backup PATH``: a family's record, the program's data.
+"""``clinic export-family ID``, ``clinic backup PATH``, ``clinic audit verify``: a family's
+record, the program's data, the audit log's integrity.
 
 Both work on the tables themselves (``Base.metadata``), not on any package's models,
 so a table added later is exported and backed up without a change here.
@@ -17,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import Table, select
 
 from clinic import audit
@@ -148,3 +149,16 @@ def backup_command(path: Path) -> None:
     """A consistent copy of the database at PATH (see the README to restore it)."""
     backup(path)
     click.echo(f"Backed up the database to {path}.")
+
+
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+@audit_cli.command("verify")
+def verify_audit() -> None:
+    """Check the audit log's hash chain; exit 1 naming the first event changed, inserted or removed."""
+    checked, problem = audit.verify()
+    if problem is not None:
+        click.echo(f"Audit log NOT intact after {checked} good events: {problem.message}.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Audit log intact: {checked} events in the chain.")

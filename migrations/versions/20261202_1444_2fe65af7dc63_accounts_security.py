@@ -17,6 +17,27 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The audit log becomes a hash chain (clinic/audit.py): its head, one row, and
+    # each event's place and hashes. Events already there stay outside the chain.
+    op.create_table('audit_chain',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('last_seq', sa.BigInteger(), nullable=False),
+    sa.Column('last_hash', sa.String(length=64), nullable=False),
+    sa.Column('legacy_below_id', sa.BigInteger(), nullable=False),
+    sa.Column('mac', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain'))
+    )
+    op.execute(
+        "INSERT INTO audit_chain (id, last_seq, last_hash, legacy_below_id, mac) "
+        f"SELECT 1, 0, '{'0' * 64}', COALESCE(MAX(id), 0) + 1, NULL FROM audit_events"
+    )
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('record_ids', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('seq', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_audit_events_seq'), ['seq'])
+
     op.create_table('password_links',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -75,6 +96,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_audit_events_seq'), type_='unique')
+        batch_op.drop_column('hash')
+        batch_op.drop_column('prev_hash')
+        batch_op.drop_column('seq')
+        batch_op.drop_column('record_ids')
+    op.drop_table('audit_chain')
     # Every session ends: the old cookies carried the nonce, which starts anew.
     op.drop_index('uq_users_email_lower', table_name='users')
     with op.batch_alter_table('users', schema=None) as batch_op:
