@@ -243,14 +243,14 @@ def change(
     """A change (or a security event): added to the current transaction, so it
     commits with the change it describes.
 
-    ``kept`` events (failed and throttled sign-ins) are written even though the
+    ``kept`` events (failed and throttled sign-ins, denied access) are written even though the
     request answers with an error and rolls back: they are held until the request's
     transaction has ended and then written in one of their own (see
     :func:`write_kept_events`). Not a second connection meanwhile: on SQLite it
     would wait for the write lock its own request holds.
     """
     if kept:
-        _keep(action, record_type, record_id, detail)
+        _keep(action, record_type, record_id, detail, user.id if user is not None else None)
         return None
     event = AuditEvent(
         action=action,
@@ -299,9 +299,10 @@ def read(
     )
 
 
-def _keep(action: str, record_type: str, record_id: int | None, detail: str | None) -> None:
+def _keep(action: str, record_type: str, record_id: int | None, detail: str | None, user_id: int | None) -> None:
     event = {
         "occurred_at": utcnow(),
+        "user_id": user_id,
         "action": action,
         "record_type": record_type,
         "record_id": record_id,

@@ -136,3 +136,22 @@ def test_concurrent_writers_never_fork_the_chain(app, db):
     assert "120 events in the chain" in result.output
     db.session.rollback()
     assert db.session.get(AuditChain, 1).last_seq == 120
+
+
+def test_reaching_for_a_record_out_of_scope_is_audited(app, login, api, db):
+    from tests.factories import ChildFactory, FamilyFactory, UserFactory
+
+    snoop = UserFactory()
+    family = FamilyFactory()  # another visitor's
+    child = ChildFactory(family=family)
+
+    assert login(snoop).get(f"/families/{family.id}").status_code == 404
+    assert api(snoop).get(f"/children/{child.id}").status_code == 404
+    assert login(snoop).get("/families/999999").status_code == 404  # no such record: nothing denied
+
+    db.session.rollback()
+    denied = db.session.execute(
+        select(AuditEvent.record_type, AuditEvent.record_id, AuditEvent.user_id).where(AuditEvent.action == "denied")
+    ).all()
+    assert sorted(denied) == sorted([("family", family.id, snoop.id), ("child", child.id, snoop.id)])
+    assert verify(app).exit_code == 0
