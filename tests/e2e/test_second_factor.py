@@ -40,7 +40,7 @@ def test_a_supervisor_sets_up_the_second_factor_and_signs_in_with_it(db, page, t
     expect(page.get_by_role("heading", name="Your second factor is on")).to_be_visible()
     expect(page.locator("#recovery-codes li")).to_have_count(10)
     page.get_by_role("link", name="Go on").click()
-    expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     # The code used at set-up is spent: replayed at sign-in, it is refused.
