@@ -247,6 +247,7 @@ def referral_counts(
     on_time = and_(counted, Referral.service_contact_on <= deadline)
     begins, ends = _instant(period_from), _instant(period_to + timedelta(days=1))
     closed_in_period = and_(Referral.status == "closed", Referral.status_since >= begins, Referral.status_since < ends)
+    opened = and_(Referral.created_at >= begins, Referral.created_at < ends)
 
     def total(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -256,12 +257,13 @@ def referral_counts(
             total(on_time),
             total(counted),
             total(and_(sent, Referral.service.is_(None))),
-            total(and_(Referral.created_at >= begins, Referral.created_at < ends)),
+            total(opened),
             total(sent),
             *(total(and_(closed_in_period, Referral.outcome == outcome)) for outcome in OUTCOMES),
         )
         .join(Family, Family.id == Referral.family_id)
-        .where(*scope)
+        # Only referrals that can count: each branch has its index.
+        .where(*scope, sent | opened | closed_in_period)
     ).one()
     numerator, denominator, missing, opened, sent_count, *closed = (int(value) for value in row)
     medians = _medians(scope, sent, zone)
