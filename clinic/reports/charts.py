@@ -5,6 +5,7 @@ description for screen readers, every text escaped."""
 
 from __future__ import annotations
 
+import calendar
 from html import escape
 
 from clinic.reports.program import Measure, MonthCounts
@@ -53,7 +54,7 @@ def _scale_top(largest: int) -> int:
 
 def screenings_by_month_svg(months: list[MonthCounts], *, element_id: str = "screenings-by-month") -> str:
     """Stacked bars: screenings per month, split by result."""
-    height, left, right, top, bottom = 300, 48, 130, 16, 48
+    height, left, right, top, bottom = 310, 48, 130, 16, 58
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     y_top = _scale_top(max((m.total for m in months), default=0))
     described = "; ".join(
@@ -89,8 +90,14 @@ def screenings_by_month_svg(months: list[MonthCounts], *, element_id: str = "scr
                 f"<title>{_text(month.month)}: {count} {_text(RESULT_LABELS[result].lower())}</title></rect>"
             )
         if index % label_every == 0:
-            out.append(f'<text x="{_number(x + bar_w / 2)}" y="{top + plot_h + 16}" text-anchor="middle" '
-                       f'fill="{INK}">{_text(month.month)}</text>')  # fmt: skip
+            # "Oct", with the year under the first month and under each January.
+            year, number = month.month.split("-")
+            centre = _number(x + bar_w / 2)
+            out.append(f'<text x="{centre}" y="{top + plot_h + 16}" text-anchor="middle" '
+                       f'fill="{INK}">{calendar.month_abbr[int(number)]}</text>')  # fmt: skip
+            if index == 0 or number == "01":
+                out.append(f'<text x="{centre}" y="{top + plot_h + 30}" text-anchor="middle" '
+                           f'fill="{INK}">{_text(year)}</text>')  # fmt: skip
         out.append("</g>")
     for index, result in enumerate(("concern", "monitor", "on_track")):
         legend_y = top + 8 + index * 20
