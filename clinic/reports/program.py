@@ -158,45 +158,7 @@ def screened_on_time(
     Nothing is ever missing: a child's date of birth is required, and an unknown
     gestational age counts as 40 weeks (SPEC's domain).
     """
-    preterm = Child.gestational_age_weeks < PRETERM_BELOW_WEEKS
-    children = (
-        select(
-            Child.id.label("child_id"),
-            Child.date_of_birth.label("born"),
-            case((preterm, true()), else_=false()).label("preterm"),
-            add_days(
-                Child.date_of_birth,
-                (literal_int(FULL_TERM_WEEKS) - func.coalesce(Child.gestational_age_weeks, FULL_TERM_WEEKS))
-                * literal_int(7),
-            ).label("due"),
-            add_months(Child.date_of_birth, literal_int(CORRECT_UNTIL_MONTHS)).label("switch"),
-            local_date(Family.created_at, zone).label("family_created"),
-        )
-        .join(Family, Family.id == Child.family_id)
-        .where(*scope)
-        .cte("report_children")
-    )
-    table = _instrument_table()
-
-    def first_day(months):
-        corrected = add_months(children.c.due, months)
-        return case(
-            (and_(children.c.preterm, corrected < children.c.switch), corrected),
-            (and_(children.c.preterm, months < literal_int(CORRECT_UNTIL_MONTHS)), children.c.switch),
-            else_=add_months(children.c.born, months),
-        )
-
-    windows = (
-        select(
-            children.c.child_id,
-            children.c.family_created,
-            table.c.code,
-            first_day(table.c.opens_at).label("opens"),
-            add_days(first_day(table.c.closes_before), literal_int(-1)).label("closes"),
-        )
-        .select_from(children.join(table, true()))
-        .cte("report_windows")
-    )
+    windows = instrument_windows(scope, zone)
     screened = exists().where(
         Screening.child_id == windows.c.child_id,
         Screening.instrument_code == windows.c.code,
@@ -219,6 +181,51 @@ def screened_on_time(
                 counts.get(instrument.code, (0, 0))[0], 0)  # fmt: skip
         for instrument in instruments()
     ]
+
+
+def instrument_windows(scope: list[ColumnElement[bool]], zone: str):
+    """A CTE of every (child in scope, current instrument): ``child_id``,
+    ``family_created`` (the clinic-local date), ``code``, ``opens`` and ``closes``
+    (the window's first and last day; ``opens > closes`` when it has no day)."""
+    preterm = Child.gestational_age_weeks < PRETERM_BELOW_WEEKS
+    children = (
+        select(
+            Child.id.label("child_id"),
+            Child.date_of_birth.label("born"),
+            case((preterm, true()), else_=false()).label("preterm"),
+            add_days(
+                Child.date_of_birth,
+                (literal_int(FULL_TERM_WEEKS) - func.coalesce(Child.gestational_age_weeks, literal_int(FULL_TERM_WEEKS)))
+                * literal_int(7),
+            ).label("due"),
+            add_months(Child.date_of_birth, literal_int(CORRECT_UNTIL_MONTHS)).label("switch"),
+            local_date(Family.created_at, zone).label("family_created"),
+        )
+        .join(Family, Family.id == Child.family_id)
+        .where(*scope)
+        .cte("report_children")
+    )
+    table = _instrument_table()
+
+    def first_day(months):
+        corrected = add_months(children.c.due, months)
+        return case(
+            (and_(children.c.preterm, corrected < children.c.switch), corrected),
+            (and_(children.c.preterm, months < literal_int(CORRECT_UNTIL_MONTHS)), children.c.switch),
+            else_=add_months(children.c.born, months),
+        )
+
+    return (
+        select(
+            children.c.child_id,
+            children.c.family_created,
+            table.c.code,
+            first_day(table.c.opens_at).label("opens"),
+            add_days(first_day(table.c.closes_before), literal_int(-1)).label("closes"),
+        )
+        .select_from(children.join(table, true()))
+        .cte("report_windows")
+    )
 
 
 def _instant(day: date) -> datetime:
