@@ -272,18 +272,23 @@ def referral_counts(
         # Only referrals that can count: each branch has its index.
         .where(*scope, sent | opened | closed_in_period)
     ).one()
-    numerator, denominator, missing, opened, sent_count, *closed = (int(value) for value in row)
+    numerator, denominator, missing, opened_count, sent_count, *closed = (int(value) for value in row)
     medians = _medians(scope, sent, zone)
     return (
         Measure("referral_connected_on_time", numerator, denominator, missing),
         ReferralCounts(
-            opened=opened,
+            opened=opened_count,
             sent=sent_count,
             closed=dict(zip(OUTCOMES, closed, strict=True)),
             median_days_opened_to_sent=medians.get("opened_to_sent"),
             median_days_sent_to_contact=medians.get("sent_to_contact"),
         ),
     )
+
+
+def _kind(kind: str):
+    """A constant text column naming which span a row of the medians' union holds."""
+    return cast(literal(kind), String).label("kind")
 
 
 def _medians(scope: list[ColumnElement[bool]], sent: ColumnElement[bool], zone: str) -> dict[str, float]:
@@ -314,10 +319,6 @@ def _medians(scope: list[ColumnElement[bool]], sent: ColumnElement[bool], zone: 
         .group_by(ranked.c.kind)
     )
     return {kind: float(value) for kind, value in rows}
-
-
-def _kind(kind: str):
-    return cast(literal(kind), String).label("kind")
 
 
 def interaction_observed(
