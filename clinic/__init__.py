@@ -66,7 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     importing them here, in the factory, is what wires a package into the app."""
     from clinic.admin import views as _admin_views  # noqa: F401
     from clinic.admin.blueprint import bp as admin_bp
-    from clinic.api import auth_views, caseload, cases, referrals, screening, summary, worklist  # noqa: F401
+    from clinic.api import auth_views, caseload, cases, referrals, reports, screening, summary, worklist  # noqa: F401
     from clinic.api.blueprint import bp as api_bp
     from clinic.auth import account_views as _account_views  # noqa: F401
     from clinic.auth import views as _auth_views  # noqa: F401
