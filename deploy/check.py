@@ -440,15 +440,24 @@ class DeployCheck:
 
         say(f"waiting for the drain; the killed send's claim lapses after 5 minutes (at most {RECOVERY_TIMEOUT // 60} min)")
 
+        last = {}
+
         def drained():
             rows = self.stack.sql(
                 "SELECT status, count(*) FROM outbox_messages WHERE template = 'follow_up_reminder'"
                 " AND recipient LIKE '%family%@families.example.org' GROUP BY status ORDER BY 1"
             )
-            statuses = {status: int(count) for status, count in rows}
+            last.update(statuses={status: int(count) for status, count in rows})
+            statuses = last["statuses"]
             return statuses if set(statuses) == {"sent"} and statuses["sent"] >= REMINDER_FAMILIES else None
 
-        statuses = wait_for("every reminder to be sent", drained, timeout=RECOVERY_TIMEOUT, interval=5)
+        try:
+            statuses = wait_for("every reminder to be sent", drained, timeout=RECOVERY_TIMEOUT, interval=5)
+        except CheckFailed as exc:
+            held_row = self.stack.sql(
+                f"SELECT status, attempts, next_attempt_at, last_error FROM outbox_messages WHERE recipient = '{held_address}'"
+            )
+            raise CheckFailed(f"{exc}; outbox rows by status: {last.get('statuses')}; the interrupted one: {held_row}") from exc
         messages = [m for m in self.catcher.messages() if set(recipients(m)) & addresses]
         per_address = Counter(a for m in messages for a in recipients(m))
         per_message_id = Counter(m["MessageID"] for m in messages)
