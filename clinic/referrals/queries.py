@@ -12,7 +12,7 @@ from clinic.cases.models import Family
 from clinic.extensions import db
 from clinic.pagination import Page, paginate
 from clinic.permissions.scope import family_scope, get_in_family_scope_or_404
-from clinic.referrals.models import Referral, ReferralReason, ReferralSummary, ReferralTransition
+from clinic.referrals.models import ACTIVE_STATUSES, Referral, ReferralReason, ReferralSummary, ReferralTransition
 from clinic.screening.models import Screening
 
 PER_PAGE = 25
@@ -95,4 +95,36 @@ def screening_referral_reasons(screening: Screening) -> list[ReferralReason]:
             .options(selectinload(ReferralReason.referral))
             .order_by(ReferralReason.id)
         )
+    )
+
+
+def referrals_in_scope(user: User, *, status: str | None = None, family_id: int | None = None) -> list[Referral]:
+    """Referrals the user may see, newest first, with their reasons (two queries)."""
+    statement = (
+        select(Referral)
+        .join(Family, Referral.family_id == Family.id)
+        .where(family_scope(user))
+        .options(selectinload(Referral.reasons))
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
+    if status:
+        statement = statement.where(Referral.status == status)
+    if family_id is not None:
+        statement = statement.where(Referral.family_id == family_id)
+    return list(db.session.scalars(statement))
+
+
+def ids_with_summary(referral_ids: list[int]) -> set[int]:
+    """Which referrals have a compiled summary (without loading the documents)."""
+    if not referral_ids:
+        return set()
+    return set(
+        db.session.scalars(select(ReferralSummary.referral_id).where(ReferralSummary.referral_id.in_(referral_ids)))
+    )
+
+
+def active_referral_id(family_id: int) -> int | None:
+    """The family's referral that is open or reviewed, if any."""
+    return db.session.scalar(
+        select(Referral.id).where(Referral.family_id == family_id, Referral.status.in_(ACTIVE_STATUSES))
     )
