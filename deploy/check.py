@@ -227,6 +227,7 @@ class DeployCheck:
         """The deployment's env file, as an operator writes it from deploy/env.example."""
         values = {
             "SECRET_KEY": secrets.token_hex(32),
+            "AUDIT_KEY": secrets.token_hex(32),
             "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
             "PUBLIC_URL": f"http://127.0.0.1:{self.port}",
             "CLINIC_BIND": "127.0.0.1",
@@ -506,6 +507,11 @@ class DeployCheck:
             subprocess.run(["docker", "exec", container, "pg_dump", "-U", "clinic", "-d", "clinic", "-Fc"], stdout=out, check=True)
         self.stack.exec("postgres", "createdb", "-U", "clinic", "restored")
         run("docker", "exec", "-i", container, "pg_restore", "-U", "clinic", "-d", "restored", "--no-owner", input=dump.read_bytes())
+        # The restored audit log still proves itself unchanged (with the deployment's AUDIT_KEY).
+        web = self.stack.containers("web")[0]
+        database_url = next(v for v in self.stack.inspect(web)["Config"]["Env"] if v.startswith("DATABASE_URL="))
+        restored_url = database_url.rsplit("/", 1)[0] + "/restored"
+        verified = run("docker", "exec", "-e", restored_url, web, "clinic", "audit", "verify").stdout.decode().strip()
         tables = [r[0] for r in self.stack.sql(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
         counts = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)
@@ -516,7 +522,10 @@ class DeployCheck:
         self.stack.exec("postgres", "dropdb", "-U", "clinic", "restored")
         require(original == restored, f"restored counts differ: {dict(zip(tables, zip(original, restored, strict=False), strict=False))}")
         rows = sum(map(int, original))
-        checked(f"pg_dump backup ({dump.stat().st_size:,} bytes) restored into an empty database: all {rows} rows of {len(tables)} tables")
+        checked(
+            f"pg_dump backup ({dump.stat().st_size:,} bytes) restored into an empty database: all {rows} rows of "
+            f"{len(tables)} tables; `clinic audit verify` on it: {verified}"
+        )
 
     # 6 ---------------------------------------------------------------------------
     def upgrade(self) -> None:
