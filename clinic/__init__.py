@@ -10,12 +10,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from clinic import config as config_module
-from clinic import extensions
+from clinic import extensions, text
 from clinic.permissions import PUBLIC, role_allows
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = text.ClinicRequest
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
@@ -81,6 +82,11 @@ def _register_request_lifecycle(app: Flask) -> None:
     from clinic.api.errors import error_response
     from clinic.auth import sessions
     from clinic.cases import audit
+
+    @app.before_request
+    def refuse_control_characters_in_address():
+        """The path and query string, for every route, before anything reads them."""
+        text.check_address(request.path, request.args)
 
     @app.before_request
     def enforce_access_rule():
