@@ -30,6 +30,7 @@ from clinic.cases.models import Caregiver, FollowUp
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.mail.models import OutboxMessage
+from clinic.text import problem
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,30 @@ def message_id_header(key: str, sender: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
 
 
+class VerbatimHeader(str):
+    """A header written exactly as given, never folded nor RFC 2047-encoded.
+
+    Python's encoder turns a header longer than 78 characters without a space into
+    an encoded word (``=?utf-8?q?...?=``), which mail clients do not read as a
+    ``List-Unsubscribe`` URL (RFC 2369 wants ``<URL>``). Such values are ASCII with
+    no line break, and far below the 998-character limit of a line (RFC 5322).
+    """
+
+    def __new__(cls, name: str, value: str):
+        if not value.isascii() or problem(value) or len(name) + len(value) > 990:
+            raise ValueError(f"{name} must be printable ASCII on one line")
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+# Headers a mail client reads as a URL or a keyword: written verbatim.
+VERBATIM_HEADERS = frozenset({"List-Unsubscribe", "List-Unsubscribe-Post"})
+
+
 def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
     email["Subject"] = message.subject
@@ -149,7 +174,7 @@ def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Message-ID"] = message_id_header(message.key, sender)
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
     for name, value in json.loads(message.headers or "{}").items():
-        email[name] = value
+        email[name] = VerbatimHeader(name, value) if name in VERBATIM_HEADERS else value
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
