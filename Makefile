@@ -31,6 +31,7 @@ run: install
 # PostgreSQL is not answering, unless CLINIC_REQUIRE_SERVICES=1).
 lint: install
 	$(BIN)/ruff check clinic worker tests migrations
+	$(BIN)/lint-imports
 
 test: install lint
 	CLINIC_TEST_DB=sqlite $(BIN)/pytest -n $(TEST_WORKERS)

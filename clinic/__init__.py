@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from clinic import config as config_module
 from clinic import extensions, text
-from clinic.permissions import PUBLIC, role_allows
+from clinic.permissions.roles import PUBLIC, role_allows
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -53,24 +53,36 @@ class RecordIdConverter(IntegerConverter):
 
 def _import_models() -> None:
     """Every model module, so relationships resolve and Alembic sees all tables."""
+    import clinic.audit  # noqa: F401
     import clinic.auth.models  # noqa: F401
-    import clinic.cases.audit  # noqa: F401
     import clinic.cases.models  # noqa: F401
+    import clinic.locks  # noqa: F401
     import clinic.mail.models  # noqa: F401
     import clinic.referrals.models  # noqa: F401
     import clinic.screening.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
-    from clinic.api import bp as api_bp
-    from clinic.auth.views import bp as auth_bp
-    from clinic.cases.views import bp as cases_bp
-    from clinic.mail.views import bp as mail_bp
-    from clinic.referrals.views import bp as referrals_bp
-    from clinic.reports.views import bp as reports_bp
-    from clinic.screening.views import bp as screening_bp
+    """Each package's view modules register their routes on its ``blueprint.py``;
+    importing them here, in the factory, is what wires a package into the app."""
+    from clinic.admin import views as _admin_views  # noqa: F401
+    from clinic.admin.blueprint import bp as admin_bp
+    from clinic.api import auth_views, caseload, cases, referrals, screening, summary  # noqa: F401
+    from clinic.api.blueprint import bp as api_bp
+    from clinic.auth import views as _auth_views  # noqa: F401
+    from clinic.auth.blueprint import bp as auth_bp
+    from clinic.cases import views as _cases_views  # noqa: F401
+    from clinic.cases.blueprint import bp as cases_bp
+    from clinic.mail import views as _mail_views  # noqa: F401
+    from clinic.mail.blueprint import bp as mail_bp
+    from clinic.referrals import summary_views, views  # noqa: F401
+    from clinic.referrals.blueprint import bp as referrals_bp
+    from clinic.reports import views as _reports_views  # noqa: F401
+    from clinic.reports.blueprint import bp as reports_bp
+    from clinic.screening import views as _screening_views  # noqa: F401
+    from clinic.screening.blueprint import bp as screening_bp
 
-    for blueprint in (auth_bp, cases_bp, screening_bp, referrals_bp, reports_bp, mail_bp):
+    for blueprint in (auth_bp, cases_bp, screening_bp, referrals_bp, reports_bp, mail_bp, admin_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     extensions.csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing to forge
@@ -78,10 +90,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_lifecycle(app: Flask) -> None:
+    from clinic import audit
     from clinic.api.auth import authenticate_request
     from clinic.api.errors import error_response
     from clinic.auth import sessions
-    from clinic.cases import audit
 
     @app.before_request
     def refuse_control_characters_in_address():

@@ -8,19 +8,20 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from clinic import clock, create_app
+from clinic.auth.cli import teams_cli, users_cli
+from clinic.demo import DEMO_PASSWORD, database_is_empty, load_demo
+from clinic.extensions import db
+from clinic.mail.cli import reminders_cli
+from clinic.migrations_cli import db_cli
+
 
 def main() -> None:
-    from clinic import create_app
-
     cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True)
     cli.main(args=sys.argv[1:], prog_name="clinic")
 
 
 def register_commands(app: Flask) -> None:
-    from clinic.auth.cli import teams_cli, users_cli
-    from clinic.mail.cli import reminders_cli
-    from clinic.migrations_cli import db_cli
-
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(teams_cli)
@@ -33,10 +34,6 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def demo(if_empty: bool) -> None:
     """Fill an empty database with a believable demo clinic."""
-    from clinic import clock
-    from clinic.demo import DEMO_PASSWORD, database_is_empty, load_demo
-    from clinic.extensions import db
-
     if not database_is_empty():
         if if_empty:
             click.echo("The database already has data; the demo clinic is not loaded again.")

@@ -88,5 +88,4 @@ def from_environment(instance_path: Path) -> dict:
         "CELERY_BROKER_URL": redis_url or "filesystem://",
         "CELERY_BROKER_FOLDER": str(instance_path / "broker"),
         "CELERY_RESULT_BACKEND": redis_url,
-        "CELERY_TASK_ALWAYS_EAGER": False,
     }

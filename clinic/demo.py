@@ -18,9 +18,9 @@ from clinic.cases import follow_ups
 from clinic.cases import services as cases
 from clinic.cases.ages import date_at_screening_age, screening_age_months
 from clinic.extensions import db
+from clinic.instruments import instruments, risk_factor_catalog
 from clinic.mail.reminders import ReminderCounts, run_reminders
 from clinic.screening import services as screening
-from clinic.screening.instruments import instruments, risk_factor_catalog
 
 DEMO_PASSWORD = "clinic-demo"
 

@@ -63,6 +63,18 @@ def optional_int(value) -> int | None:
     return int(value)
 
 
+MAX_ID = 2**31 - 1
+
+
+def query_int(name: str, default: int | None = None) -> int | None:
+    """A positive whole number from the query string; anything else is ignored.
+
+    Bounded like the id columns, so a hand-typed huge number cannot overflow SQL.
+    """
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= MAX_ID else default
+
+
 def optional_text(value: str | None) -> str | None:
     return (value or "").strip() or None
 

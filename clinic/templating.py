@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, current_app, g, url_for
 
 from clinic import clock
+from clinic.permissions.roles import role_allows
 
 
 def local_datetime(value: datetime | None) -> str:
@@ -24,16 +25,14 @@ def months_label(months: int) -> str:
 NAV = (
     ("referrals.index", "Referrals", "staff"),
     ("reports.caseload_overview", "Team caseload", "supervisor"),
-    ("auth.staff", "Staff", "admin"),
-    ("auth.teams", "Teams", "admin"),
-    ("cases.audit_log", "Audit log", "admin"),
+    ("admin.staff", "Staff", "admin"),
+    ("admin.teams", "Teams", "admin"),
+    ("admin.audit_log", "Audit log", "admin"),
     ("mail.outbox", "Mail", "staff"),
 )
 
 
 def nav_items(user) -> list[dict]:
-    from clinic.permissions import role_allows
-
     return [
         {"url": url_for(endpoint), "label": label}
         for endpoint, label, rule in NAV

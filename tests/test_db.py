@@ -55,7 +55,7 @@ def test_a_refused_sign_in_is_audited_with_immediate_transactions(app, tmp_path)
     from sqlalchemy import select
 
     from clinic import create_app
-    from clinic.cases.audit import AuditEvent
+    from clinic.audit import AuditEvent
     from clinic.db import Base
     from clinic.extensions import db, limiter
 

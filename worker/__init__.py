@@ -1,8 +1,7 @@
 """The Celery entry point: ``celery -A worker worker`` and ``celery -A worker beat``.
 
 Celery looks up ``worker.app``. It is created on that first look-up, not on import,
-because the web app imports ``worker.celery_app`` to queue tasks and must not build
-a second Flask app by doing so.
+so that importing ``worker.celery_app`` (as the tests do) builds no Flask app.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from typing import Annotated
 from flask import g, request
 from pydantic import StringConstraints
 
-from clinic.api import endpoint
+from clinic.api.blueprint import endpoint
 from clinic.api.errors import ApiError
 from clinic.api.schemas import Body, Out
 from clinic.auth import services
-from clinic.permissions import PUBLIC
+from clinic.permissions.roles import PUBLIC
 
 
 class TokenRequest(Body):

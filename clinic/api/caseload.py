@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app, g
 
 from clinic import clock
-from clinic.api import endpoint
+from clinic.api.blueprint import endpoint
 from clinic.api.cases import VisitorOut
 from clinic.api.schemas import Out
-from clinic.permissions import SUPERVISOR
+from clinic.permissions.roles import SUPERVISOR
 from clinic.reports.caseload import caseload_report
 
 

@@ -10,13 +10,14 @@ from pydantic import EmailStr, Field
 from sqlalchemy import select
 
 from clinic import clock
-from clinic.api import endpoint
+from clinic.api.blueprint import endpoint
 from clinic.api.errors import ApiError
 from clinic.api.schemas import Body, Id, Name, Note, Out, Page, Patch, ShortText, text
 from clinic.cases import ages, queries, services
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family
 from clinic.extensions import db
-from clinic.permissions import can_reassign, get_caregiver_or_404, get_child_or_404, get_family_or_404
+from clinic.permissions.roles import can_reassign
+from clinic.permissions.scope import get_caregiver_or_404, get_child_or_404, get_family_or_404
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
 from clinic.screening.schedule import NextScreening, next_screenings
 

@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from clinic.api import endpoint
+from clinic.api.blueprint import endpoint
 from clinic.api.schemas import Body, Id, Note, Out, text
 from clinic.api.screening import PersonOut
 from clinic.cases.models import Family
 from clinic.extensions import db
-from clinic.permissions import SUPERVISOR, family_scope, get_in_family_scope_or_404
+from clinic.permissions.roles import SUPERVISOR
+from clinic.permissions.scope import family_scope, get_in_family_scope_or_404
 from clinic.referrals import services
 from clinic.referrals.models import STATUSES, Referral, ReferralSummary
 

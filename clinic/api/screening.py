@@ -8,22 +8,20 @@ from typing import Annotated, Literal
 from flask import g
 from pydantic import Field, StringConstraints
 
-from clinic.api import endpoint
+from clinic.api.blueprint import endpoint
 from clinic.api.errors import ApiError
 from clinic.api.schemas import Body, Id, Note, Out, text
-from clinic.cases import audit
 from clinic.cases import follow_ups as follow_up_services
 from clinic.cases.models import FOLLOW_UP_KINDS, FOLLOW_UP_STATUSES, Family, FollowUp
-from clinic.permissions import (
+from clinic.instruments import get_risk_factor, instruments, risk_factor_catalog
+from clinic.permissions.scope import (
     get_caregiver_or_404,
     get_child_or_404,
     get_family_or_404,
     get_follow_up_or_404,
     get_in_family_scope_or_404,
-    get_screening_or_404,
 )
 from clinic.screening import services
-from clinic.screening.instruments import get_risk_factor, instruments, risk_factor_catalog
 from clinic.screening.models import RiskFactor, Screening
 
 # Item and cue ids and answer values are checked against the instrument by the
@@ -237,7 +235,7 @@ class AmendmentIn(Body):
     body=AmendmentIn, response=ScreeningCreatedOut, status=201, errors=(409,),
 )
 def screening_amend(screening_id: int, body: AmendmentIn):
-    screening = get_screening_or_404(g.user, screening_id)
+    screening = get_in_family_scope_or_404(g.user, Screening, screening_id)
     outcome = services.amend_screening(g.user, screening, responses=body.responses, reason=body.reason)
     return outcome_out(outcome)
 
@@ -433,8 +431,7 @@ class FollowUpIn(Body):
 )
 def follow_ups_list(family_id: int):
     family = get_family_or_404(g.user, family_id)
-    audit.record("view", "family", family.id, user=g.user, family_id=family.id, detail="follow_ups")
-    return [follow_up_out(f) for f in follow_up_services.family_follow_ups(family)]
+    return [follow_up_out(f) for f in follow_up_services.read_family_follow_ups(g.user, family)]
 
 
 @endpoint(

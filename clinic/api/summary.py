@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import g
 
-from clinic.api import endpoint
+from clinic.api.blueprint import endpoint
 from clinic.api.errors import ApiError
-from clinic.permissions import get_in_family_scope_or_404
+from clinic.permissions.scope import get_in_family_scope_or_404
 from clinic.referrals.models import Referral
 from clinic.referrals.summary import pdf_response, read_summary
 

@@ -12,9 +12,9 @@ from limits import parse
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from clinic import audit
 from clinic.auth.models import ROLES, ApiToken, Team, User
 from clinic.auth.passwords import hash_password, password_problem, verify_password
-from clinic.cases import audit
 from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db, limiter
@@ -43,7 +43,7 @@ def create_team(name: str, *, by: User | None) -> Team:
     team = Team(name=name)
     db.session.add(team)
     db.session.flush()
-    audit.record("create", "team", team.id, user=by)
+    audit.change("create", "team", team.id, user=by)
     return team
 
 
@@ -83,7 +83,7 @@ def create_user(
     db.session.flush()
     if supervises is not None:
         supervises.supervisor = user
-    audit.record("create", "user", user.id, user=by, detail=f"role={role}")
+    audit.change("create", "user", user.id, user=by, detail=f"role={role}")
     return user
 
 
@@ -98,7 +98,7 @@ def deactivate_user(user: User, *, by: User | None) -> None:
     user.deactivated_at = utcnow()
     user.rotate_sessions()
     revoke_tokens(user)
-    audit.record("deactivate", "user", user.id, user=by)
+    audit.change("deactivate", "user", user.id, user=by)
 
 
 def reactivate_user(user: User, *, by: User | None) -> None:
@@ -106,7 +106,7 @@ def reactivate_user(user: User, *, by: User | None) -> None:
         return
     user.is_active = True
     user.deactivated_at = None
-    audit.record("reactivate", "user", user.id, user=by)
+    audit.change("reactivate", "user", user.id, user=by)
 
 
 def set_password(user: User, password: str, *, by: User | None) -> None:
@@ -116,7 +116,7 @@ def set_password(user: User, password: str, *, by: User | None) -> None:
     user.password_hash = hash_password(password)
     user.rotate_sessions()
     revoke_tokens(user)
-    audit.record("reset_password", "user", user.id, user=by)
+    audit.change("reset_password", "user", user.id, user=by)
 
 
 def list_staff() -> list[User]:
@@ -147,7 +147,7 @@ def set_team_supervisor(team: Team, supervisor: User | None, *, by: User | None)
         return
     team.supervisor = supervisor
     db.session.flush()
-    audit.record("set_supervisor", "team", team.id, user=by, detail=f"supervisor={supervisor.id if supervisor else None}")
+    audit.change("set_supervisor", "team", team.id, user=by, detail=f"supervisor={supervisor.id if supervisor else None}")
 
 
 def revoke_tokens(user: User) -> None:
@@ -181,16 +181,16 @@ def authenticate(email: str, password: str, address: str | None) -> SignInResult
     keys = _throttle_keys(email, address)
     strategy = limiter.limiter
     if any(not strategy.test(limit, *ids) for limit, *ids in keys):
-        audit.record_now("sign_in_throttled", "user", None, detail=normalize_email(email)[:200])
+        audit.change("sign_in_throttled", "user", None, user=None, detail=normalize_email(email)[:200], kept=True)
         return SignInResult(None, throttled=True)
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         for limit, *ids in keys:
             strategy.hit(limit, *ids)
-        audit.record_now("sign_in_failed", "user", user.id if user else None)
+        audit.change("sign_in_failed", "user", user.id if user else None, user=None, kept=True)
         return SignInResult(None)
-    audit.record("sign_in", "user", user.id, user=user)
+    audit.change("sign_in", "user", user.id, user=user)
     return SignInResult(user)
 
 

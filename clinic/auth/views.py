@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from clinic import text
 from clinic.auth import services, sessions
+from clinic.auth.blueprint import bp
 from clinic.auth.forms import LoginForm
-from clinic.permissions import PUBLIC, STAFF, access
-
-bp = Blueprint("auth", __name__, template_folder="templates")
+from clinic.permissions.roles import PUBLIC, STAFF, access
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -55,5 +54,3 @@ def logout():
     flash("You are signed out.", "success")
     return redirect(url_for("auth.login"))
 
-
-from clinic.auth import admin_views  # noqa: E402,F401  (staff and team pages)

@@ -14,14 +14,13 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from clinic import clock
+from clinic import audit, clock
 from clinic.auth.models import User
-from clinic.cases import audit
 from clinic.cases.models import FOLLOW_UP_KINDS, FOLLOW_UP_STATUSES, Child, Family, FollowUp
 from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db
-from clinic.screening.instruments import get_instrument
+from clinic.instruments import get_instrument
 
 OPEN_STATUSES = ("scheduled", "missed")
 # done and cancelled are final; missed may still be done (late) or cancelled.
@@ -77,7 +76,7 @@ def schedule_follow_up(
     )
     db.session.add(follow_up)
     db.session.flush()
-    audit.record(
+    audit.change(
         "create", "follow_up", follow_up.id, user=by, family_id=family.id, detail=f"kind={kind},due_on={due_on}"
     )
     return follow_up
@@ -97,7 +96,7 @@ def set_follow_up_status(by: User | None, follow_up: FollowUp, status: str) -> F
     follow_up.status = status
     follow_up.completed_at = utcnow() if status == "done" else None
     db.session.flush()
-    audit.record(
+    audit.change(
         "status",
         "follow_up",
         follow_up.id,
@@ -145,3 +144,9 @@ def family_follow_ups(family: Family) -> list[FollowUp]:
             .order_by(FollowUp.due_on, FollowUp.due_time, FollowUp.id)
         )
     )
+
+
+def read_family_follow_ups(by: User, family: Family) -> list[FollowUp]:
+    """The family's follow-ups for ``by``, the read audited."""
+    audit.read(by, "family", [(family.id, family.id)], detail="follow_ups")
+    return family_follow_ups(family)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from clinic.auth.models import User
-from clinic.cases.audit import AuditEvent
 from clinic.cases.models import Child, Family
 from clinic.extensions import db
 from clinic.pagination import Page, paginate
-from clinic.permissions import family_scope
+from clinic.permissions.scope import family_scope
 
 
 def _escape_like(text: str) -> str:
@@ -50,24 +49,6 @@ def search_families(
         .order_by(Family.name, Family.id)
     )
     return paginate(query, select(func.count(Family.id)).where(*conditions), page, per_page)
-
-
-def audit_events(
-    record_type: str | None = None, user_id: int | None = None, page: int = 1, per_page: int = 50
-) -> Page[AuditEvent]:
-    """The audit log, newest first: a count and one query for the page (users joined)."""
-    conditions = []
-    if record_type:
-        conditions.append(AuditEvent.record_type == record_type)
-    if user_id is not None:
-        conditions.append(AuditEvent.user_id == user_id)
-    query = (
-        select(AuditEvent)
-        .where(*conditions)
-        .options(joinedload(AuditEvent.user))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    )
-    return paginate(query, select(func.count(AuditEvent.id)).where(*conditions), page, per_page)
 
 
 def active_family_counts() -> dict[int, int]:

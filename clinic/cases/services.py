@@ -10,13 +10,14 @@ from datetime import date
 
 from sqlalchemy import select
 
-from clinic import clock
+from clinic import audit, clock
 from clinic.auth.models import User
-from clinic.cases import audit, follow_ups
+from clinic.cases import follow_ups
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family, FamilyAssignment
 from clinic.errors import ServiceError
 from clinic.extensions import db
-from clinic.permissions import assignable_visitors, can_reassign
+from clinic.permissions.roles import assigns_own_families, can_reassign
+from clinic.permissions.scope import assignable_visitors
 
 FAMILY_FIELDS = ("name", "language", "address", "status")
 CAREGIVER_FIELDS = ("name", "relationship_to_children", "email", "phone", "is_primary", "email_opt_in")
@@ -26,7 +27,7 @@ OLDEST_CHILD_YEARS = 6
 
 def _assignable_visitor(by: User, visitor_id: int | None) -> User:
     if visitor_id is None:
-        if by.role == "home_visitor":
+        if assigns_own_families(by):
             return by
         raise ServiceError("Choose the home visitor for this family.", "assigned_visitor_id")
     visitor = db.session.scalars(assignable_visitors(by).where(User.id == visitor_id)).first()
@@ -54,7 +55,7 @@ def create_family(
     caregivers: list[dict] | tuple = (),
 ) -> Family:
     """A new family; a home visitor's new family is assigned to them."""
-    if by.role == "home_visitor":
+    if assigns_own_families(by):
         assigned_visitor_id = by.id
     _check_family_values({"name": name, "language": language})
     visitor = _assignable_visitor(by, assigned_visitor_id)
@@ -62,7 +63,7 @@ def create_family(
     db.session.add(family)
     db.session.flush()
     db.session.add(FamilyAssignment(family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id))
-    audit.record("create", "family", family.id, user=by, family_id=family.id)
+    audit.change("create", "family", family.id, user=by, family_id=family.id)
     caregivers = list(caregivers)
     if caregivers and not any(values.get("is_primary") for values in caregivers):
         # Someone is the family's main contact: the first caregiver unless another is marked.
@@ -80,7 +81,7 @@ def update_family(by: User, family: Family, **values) -> Family:
     _check_family_values(values)
     changed = _apply(family, values)
     if changed:
-        audit.record("update", "family", family.id, user=by, family_id=family.id, detail=",".join(changed))
+        audit.change("update", "family", family.id, user=by, family_id=family.id, detail=",".join(changed))
     if "status" in changed and family.status == "closed":
         follow_ups.cancel_scheduled(by, family)
     return family
@@ -98,7 +99,7 @@ def reassign_family(by: User, family: Family, visitor_id: int, note: str | None 
     assignment = FamilyAssignment(family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id, note=note or None)
     db.session.add(assignment)
     db.session.flush()
-    audit.record(
+    audit.change(
         "reassign", "family", family.id, user=by, family_id=family.id, detail=f"from={previous},to={visitor.id}"
     )
     return assignment
@@ -127,7 +128,7 @@ def add_caregiver(by: User, family: Family, **values) -> Caregiver:
     _apply(caregiver, {**values, "email": values.get("email") or None, "phone": values.get("phone") or None})
     db.session.add(caregiver)
     db.session.flush()
-    audit.record("create", "caregiver", caregiver.id, user=by, family_id=family.id)
+    audit.change("create", "caregiver", caregiver.id, user=by, family_id=family.id)
     return caregiver
 
 
@@ -140,7 +141,7 @@ def update_caregiver(by: User, caregiver: Caregiver, **values) -> Caregiver:
         values["email"] = values["email"] or None
     changed = _apply(caregiver, values)
     if changed:
-        audit.record(
+        audit.change(
             "update", "caregiver", caregiver.id, user=by, family_id=caregiver.family_id, detail=",".join(changed)
         )
     return caregiver
@@ -177,7 +178,7 @@ def add_child(by: User, family: Family, **values) -> Child:
     _apply(child, values)
     db.session.add(child)
     db.session.flush()
-    audit.record("create", "child", child.id, user=by, family_id=family.id)
+    audit.change("create", "child", child.id, user=by, family_id=family.id)
     return child
 
 
@@ -186,18 +187,18 @@ def update_child(by: User, child: Child, **values) -> Child:
     _check_child_values(values)
     changed = _apply(child, values)
     if changed:
-        audit.record("update", "child", child.id, user=by, family_id=child.family_id, detail=",".join(changed))
+        audit.change("update", "child", child.id, user=by, family_id=child.family_id, detail=",".join(changed))
     return child
 
 
 def record_view(by: User, record_type: str, record_id: int, family_id: int) -> None:
     """Reads of health records are audited as well as changes."""
-    audit.record("view", record_type, record_id, user=by, family_id=family_id)
+    audit.read(by, record_type, [(record_id, family_id)])
 
 
 def record_family_list_view(by: User, families: list[Family]) -> None:
     """A list of families reads every family it shows."""
-    audit.record_views(by, "family", [(family.id, family.id) for family in families])
+    audit.read(by, "family", [(family.id, family.id) for family in families])
 
 
 def _apply(record, values: dict) -> list[str]:
@@ -218,3 +219,10 @@ def family_history(family: Family) -> list[FamilyAssignment]:
             select(FamilyAssignment).where(FamilyAssignment.family_id == family.id).order_by(FamilyAssignment.id)
         )
     )
+
+
+def lock_family(family_id: int) -> None:
+    """Take the family's row lock until the transaction ends (a no-op on SQLite,
+    where a write already holds the database lock). Every write that may open or
+    join a referral takes it first, so two staff saving at once are serialised."""
+    db.session.execute(select(Family.id).where(Family.id == family_id).with_for_update())

@@ -1,4 +1,4 @@
-"""Caseload, family, caregiver and child pages, and the audit log.
+"""Caseload, family, caregiver and child pages.
 
 Each view loads through a scoped get-or-404, checks the policy, calls a service and
 renders. A refused submission re-renders the form with the user's input and status
@@ -7,64 +7,28 @@ renders. A refused submission re-renders the form with the user's input and stat
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from wtforms.fields import SelectChoice
 
 from clinic import clock
-from clinic.auth import services as staff_services
 from clinic.cases import ages, queries, services
+from clinic.cases.blueprint import bp
 from clinic.cases.forms import CaregiverForm, ChildForm, FamilyForm, FamilyStatusForm, NewFamilyForm, ReassignForm
 from clinic.cases.models import LANGUAGES
 from clinic.errors import ServiceError
 from clinic.extensions import db
-from clinic.forms import NAME_MAX, form_page, refused
-from clinic.permissions import (
-    ADMIN,
-    STAFF,
-    SUPERVISOR,
-    access,
-    assignable_visitors,
-    can_reassign,
-    can_see_other_caseloads,
-    get_caregiver_or_404,
-    get_child_or_404,
-    get_family_or_404,
-)
-from clinic.screening.schedule import next_screenings
-
-bp = Blueprint("cases", __name__, template_folder="templates")
+from clinic.forms import NAME_MAX, form_page, query_int, refused
+from clinic.permissions.roles import STAFF, SUPERVISOR, access, can_reassign, can_see_other_caseloads
+from clinic.permissions.scope import assignable_visitors, get_caregiver_or_404, get_child_or_404, get_family_or_404
 
 CASELOAD_PER_PAGE = 25
-AUDIT_PER_PAGE = 50
-MAX_INT = 2**31 - 1
 CASELOAD_STATUSES = {"active": "Active families", "closed": "Closed families", "all": "All families"}
-# Offered as suggestions in the audit log's filter; any other type can be typed in.
-AUDITED_RECORD_TYPES = (
-    "family",
-    "caregiver",
-    "child",
-    "screening",
-    "risk_factor",
-    "observation",
-    "referral",
-    "follow_up",
-    "user",
-    "team",
-)
 
 
 @bp.context_processor
 def _case_helpers():
     return {"child_age": ages.child_age, "languages": LANGUAGES}
 
-
-def _int_arg(name: str, default: int | None = None) -> int | None:
-    """A positive whole number from the query string; anything else is ignored.
-
-    Bounded like the id columns, so a hand-typed huge number cannot overflow SQL.
-    """
-    value = request.args.get(name, type=int)
-    return value if value is not None and 1 <= value <= MAX_INT else default
 
 
 def _visitor_choices(exclude_id: int | None = None) -> list[SelectChoice]:
@@ -86,7 +50,7 @@ def caseload():
     page = queries.search_families(
         g.user,
         q=q,
-        page=_int_arg("page", 1),
+        page=query_int("page", 1),
         per_page=CASELOAD_PER_PAGE,
         status=None if status == "all" else status,
     )
@@ -100,7 +64,7 @@ def caseload():
         status=status,
         statuses=CASELOAD_STATUSES,
         today=today,
-        next_screenings=next_screenings(children, today),
+        children=children,
         show_visitor=can_see_other_caseloads(g.user),
     )
 
@@ -139,7 +103,6 @@ def family(family_id: int):
         family=family,
         history=services.family_history(family),
         today=today,
-        next_screenings=next_screenings(family.children, today),
         status_form=FamilyStatusForm(status="closed" if family.status == "active" else "active"),
         may_reassign=can_reassign(g.user),
     )
@@ -258,7 +221,6 @@ def child(child_id: int):
         child=child,
         family=child.family,
         today=today,
-        next_screening=next_screenings([child], today).get(child.id),
     )
 
 
@@ -277,27 +239,3 @@ def edit_child(child_id: int):
     if not form.is_submitted():
         services.record_view(g.user, "child", child.id, child.family_id)
     return form_page("cases/child_form.html", form, family=child.family, child=child)
-
-
-# ---- audit log --------------------------------------------------------------
-
-
-@bp.get("/admin/audit")
-@access(ADMIN)
-def audit_log():
-    record_type = request.args.get("record_type", "").strip()[:50]
-    user_id = _int_arg("user_id")
-    page = queries.audit_events(
-        record_type=record_type or None,
-        user_id=user_id,
-        page=_int_arg("page", 1),
-        per_page=AUDIT_PER_PAGE,
-    )
-    return render_template(
-        "cases/audit_log.html",
-        page=page,
-        record_type=record_type,
-        user_id=user_id,
-        record_types=AUDITED_RECORD_TYPES,
-        staff=staff_services.list_staff(),
-    )

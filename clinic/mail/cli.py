@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from clinic import clock
+from clinic.mail.reminders import run_reminders_locked
 
 reminders_cli = AppGroup("reminders", help="Reminder emails to families and home visitors.")
 
@@ -19,8 +20,6 @@ reminders_cli = AppGroup("reminders", help="Reminder emails to families and home
 )
 def run(today) -> None:
     """Queue today's reminders, as the daily worker task does."""
-    from clinic.mail.reminders import run_reminders_locked
-
     day = today.date() if today is not None else clock.today()
     counts = run_reminders_locked(day)
     if counts is None:

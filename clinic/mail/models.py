@@ -48,16 +48,3 @@ class OutboxMessage(TimestampMixin, Base):
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
-
-class WorkerLock(Base):
-    """A lease that keeps two runs of a periodic task from overlapping.
-
-    In the database rather than in Redis so it works with the embedded broker too;
-    the lease expires, so a worker killed while holding it blocks nobody for long.
-    """
-
-    __tablename__ = "worker_locks"
-
-    name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[datetime]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from flask import current_app
 from flask_babel import force_locale
@@ -19,13 +18,16 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clinic.cases.models import LANGUAGES
-from clinic.db import after_commit, utcnow
+from clinic.db import utcnow
+from clinic.dispatch import queue_after_commit
 from clinic.extensions import db
 from clinic.mail.models import OutboxMessage
 
 # A queued row whose task has not claimed it by then is presumed lost by the
 # broker; the sweep queues it again.
 LOST_TASK_AFTER = timedelta(minutes=2)
+# The Celery task that sends one row (``clinic.mail.tasks``), queued by name.
+DELIVER_TASK = "clinic.mail.tasks.deliver_email"
 DEFAULT_LANGUAGE = "en"
 
 
@@ -109,7 +111,7 @@ def insert_emails(rows: list[dict]) -> None:
     inserted = db.session.execute(statement, rows).all()
     queued = sorted(row.id for row in inserted if row.status == "queued")
     if queued:
-        after_commit(db.session, partial(dispatch, queued))
+        dispatch_after_commit(queued)
 
 
 def queue_email(
@@ -137,16 +139,14 @@ def queue_email(
     except IntegrityError:
         return None  # queued by a concurrent transaction a moment ago
     if message.status == "queued":
-        after_commit(db.session, partial(dispatch, [message.id]))
+        dispatch_after_commit([message.id])
     return message
 
 
-def dispatch(message_ids: list[int]) -> None:
-    from clinic.mail.tasks import deliver_email
-    from worker.celery_app import enqueue
-
+def dispatch_after_commit(message_ids: list[int]) -> None:
+    """One delivery task per message, queued once the transaction commits."""
     for message_id in message_ids:
-        enqueue(deliver_email, message_id)
+        queue_after_commit(DELIVER_TASK, message_id)
 
 
 def sweep(now: datetime | None = None, limit: int = 500) -> list[int]:
@@ -176,7 +176,7 @@ def sweep(now: datetime | None = None, limit: int = 500) -> list[int]:
             .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "queued")
             .values(next_attempt_at=now + LOST_TASK_AFTER)
         )
-        after_commit(db.session, partial(dispatch, ids))
+        dispatch_after_commit(ids)
     return ids
 
 
@@ -188,5 +188,5 @@ def retry_failed(message: OutboxMessage) -> bool:
     message.attempts = 0
     message.next_attempt_at = utcnow() + LOST_TASK_AFTER
     db.session.flush()
-    after_commit(db.session, partial(dispatch, [message.id]))
+    dispatch_after_commit([message.id])
     return True

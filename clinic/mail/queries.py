@@ -11,10 +11,20 @@ from clinic.cases.models import Caregiver, Family
 from clinic.extensions import db
 from clinic.mail.models import OutboxMessage
 from clinic.pagination import Page, paginate
-from clinic.permissions import outbox_scope
+from clinic.permissions.scope import family_or_own_scope, first_or_404
 
 PER_PAGE = 50
 FAMILY_PANEL_FAILED = 20
+
+
+def outbox_scope(user: User):
+    """The emails ``user`` may read in the mail viewer: about families in their
+    scope, or addressed to themselves (their overdue digests); admins all."""
+    return family_or_own_scope(user, OutboxMessage.family_id, OutboxMessage.user_id)
+
+
+def get_outbox_message_or_404(user: User, message_id: int) -> OutboxMessage:
+    return first_or_404(select(OutboxMessage).where(OutboxMessage.id == message_id, outbox_scope(user)))
 
 
 def outbox_page(

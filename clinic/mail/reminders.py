@@ -20,11 +20,11 @@ from sqlalchemy import Select, func, select
 from clinic.auth.models import User
 from clinic.cases.models import Caregiver, Family, FollowUp
 from clinic.extensions import db
+from clinic.locks import periodic_lock
 from clinic.mail.links import external_url
 from clinic.mail.models import OutboxMessage
 from clinic.mail.outbox import email_language, email_row, insert_emails
 from clinic.mail.unsubscribe import make_token
-from worker.locks import periodic_lock
 
 REMINDER_TEMPLATE = "follow_up_reminder"
 DIGEST_TEMPLATE = "overdue_digest"

@@ -8,16 +8,15 @@ from datetime import timedelta
 from celery import shared_task
 
 from clinic import clock
+from clinic.locks import periodic_lock
 from clinic.mail import delivery, outbox, reminders
-from worker.locks import periodic_lock
 
 log = logging.getLogger(__name__)
 
-REMINDERS_LEASE = timedelta(hours=1)
 SWEEP_LEASE = timedelta(minutes=5)
 
 
-@shared_task
+@shared_task(name=outbox.DELIVER_TASK)
 def deliver_email(message_id: int) -> str:
     return delivery.deliver(message_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from clinic.cases import audit
+from clinic import audit
 from clinic.cases.models import Caregiver
 from clinic.db import utcnow
 from clinic.extensions import db
@@ -42,7 +42,7 @@ def unsubscribe(caregiver: Caregiver) -> bool:
         return False
     caregiver.email_opt_in = False
     caregiver.opted_out_at = utcnow()
-    audit.record(
+    audit.change(
         "unsubscribe", "caregiver", caregiver.id, user=None, family_id=caregiver.family_id, detail="email_opt_in"
     )
     db.session.flush()

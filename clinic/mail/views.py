@@ -1,20 +1,21 @@
-"""The mail viewer, the admins' mail log, and the public unsubscribe pages."""
+"""The mail viewer and the public unsubscribe pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 
 from clinic.extensions import csrf
 from clinic.mail import queries
-from clinic.mail.forms import RetryForm, UnsubscribeForm
+from clinic.mail.blueprint import bp
+from clinic.mail.forms import UnsubscribeForm
 from clinic.mail.models import OUTBOX_STATUSES
-from clinic.mail.outbox import email_language, retry_failed
+from clinic.mail.outbox import email_language
+from clinic.mail.queries import get_outbox_message_or_404
 from clinic.mail.unsubscribe import caregiver_for_token
 from clinic.mail.unsubscribe import unsubscribe as unsubscribe_caregiver
-from clinic.permissions import ADMIN, PUBLIC, STAFF, access, get_family_or_404, get_outbox_message_or_404
-
-bp = Blueprint("mail", __name__, template_folder="templates")
+from clinic.permissions.roles import PUBLIC, STAFF, access
+from clinic.permissions.scope import get_family_or_404
 
 # An email's own HTML, shown alone: no script, nothing fetched, framed only by us.
 EMAIL_HTML_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox; frame-ancestors 'self'"
@@ -62,24 +63,6 @@ def message_html(message_id: int):
     response.headers["Content-Security-Policy"] = EMAIL_HTML_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
-
-
-@bp.get("/mail/log")
-@access(ADMIN)
-def log():
-    page = queries.mail_log(page=request.args.get("page", 1, type=int))
-    return render_template("mail/log.html", page=page, retry_form=RetryForm())
-
-
-@bp.post("/mail/<int:message_id>/retry")
-@access(ADMIN)
-def retry(message_id: int):
-    message = get_outbox_message_or_404(g.user, message_id)
-    if RetryForm().validate_on_submit() and retry_failed(message):
-        flash(f"Email {message.id} is queued again.", "success")
-    else:
-        flash(f"Email {message.id} was not queued again (it has not failed, or no mail server is set).", "error")
-    return redirect(url_for("mail.log"))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

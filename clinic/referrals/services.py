@@ -14,24 +14,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from clinic import audit
 from clinic.auth.models import User
-from clinic.cases import audit
 from clinic.cases.models import Family
+from clinic.cases.services import lock_family
 from clinic.errors import ServiceError
 from clinic.extensions import db
-from clinic.permissions import can_transition_referrals
+from clinic.permissions.roles import can_transition_referrals
+from clinic.referrals import summary
 from clinic.referrals.models import ACTIVE_STATUSES, OUTCOMES, STATUSES, Referral, ReferralReason, ReferralTransition
 from clinic.screening.rules import reason_key
+from clinic.screening.signals import referral_needed
 
 # The only moves (SPEC: open → reviewed → sent → closed).
 NEXT_STATUS = {"open": "reviewed", "reviewed": "sent", "sent": "closed"}
 REASON_FIELDS = ("kind", "child_id", "caregiver_id", "domain", "code", "screening_id", "risk_factor_id")
-
-
-def lock_family(family_id: int) -> None:
-    """Take the family's row lock until the transaction ends (a no-op on SQLite,
-    where a write already holds the database lock)."""
-    db.session.execute(select(Family.id).where(Family.id == family_id).with_for_update())
 
 
 def active_referral(family_id: int) -> Referral | None:
@@ -46,6 +43,12 @@ def active_referral(family_id: int) -> Referral | None:
 
 def _key(reason: ReferralReason) -> tuple:
     return reason_key({field: getattr(reason, field) for field in REASON_FIELDS})
+
+
+@referral_needed.connect
+def _open_or_join(by: User | None, *, family: Family, reasons: list[Mapping]) -> Referral | None:
+    """Rules 4 and 5 found reasons while a screening or risk factor was saved."""
+    return add_reasons(by, family, reasons)
 
 
 def add_reasons(by: User | None, family: Family, reasons: list[Mapping]) -> Referral | None:
@@ -87,7 +90,7 @@ def add_reasons(by: User | None, family: Family, reasons: list[Mapping]) -> Refe
             ) from exc
         raise
     kinds = ",".join(sorted({values["kind"] for values in reasons}))
-    audit.record(
+    audit.change(
         "open" if opened else "add_reason",
         "referral",
         referral.id,
@@ -95,10 +98,6 @@ def add_reasons(by: User | None, family: Family, reasons: list[Mapping]) -> Refe
         family_id=family.id,
         detail=f"reasons={kinds},revision={referral.reasons_revision}",
     )
-    # Imported here: the summary reads screenings through clinic.screening.services,
-    # which imports this module.
-    from clinic.referrals import summary
-
     summary.request_compile(referral)
     return referral
 
@@ -139,7 +138,7 @@ def transition(
     referral.outcome = outcome
     db.session.add(move)
     db.session.flush()
-    audit.record(
+    audit.change(
         "transition", "referral", referral.id, user=by, family_id=referral.family_id, detail=f"{move.from_status}->{to}"
     )
     return move
@@ -147,4 +146,4 @@ def transition(
 
 def record_read(by: User, *referrals: Referral) -> None:
     """Audit that ``by`` read these referrals (one event each, in one INSERT)."""
-    audit.record_views(by, "referral", [(r.id, r.family_id) for r in referrals])
+    audit.read(by, "referral", [(r.id, r.family_id) for r in referrals])

@@ -18,39 +18,34 @@ and its rendering live in ``summary_document``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 
 from flask import Response
 from sqlalchemy import or_, select
 
+from clinic import audit
 from clinic.auth.models import User
-from clinic.cases import audit
-from clinic.db import after_commit, utcnow
+from clinic.db import utcnow
+from clinic.dispatch import queue_after_commit
 from clinic.extensions import db
 from clinic.referrals.models import Referral, ReferralSummary
 
 # A referral changed this long ago without a summary of its revision has lost its
 # compile task (the broker was down, or dropped it); the sweep queues it again.
 LOST_COMPILE_AFTER = timedelta(minutes=2)
+# The Celery task that compiles one referral's summary (``clinic.referrals.tasks``).
+COMPILE_TASK = "clinic.referrals.tasks.compile_referral_summary"
 
 
 def request_compile(referral: Referral) -> None:
     """Ask the worker to compile the referral's summary once this transaction commits."""
-    after_commit(db.session, partial(_dispatch, referral.id))
-
-
-def _dispatch(referral_id: int) -> None:
-    from clinic.referrals.tasks import compile_referral_summary
-    from worker.celery_app import enqueue
-
-    enqueue(compile_referral_summary, referral_id)
+    queue_after_commit(COMPILE_TASK, referral.id)
 
 
 def read_summary(user: User, referral: Referral) -> ReferralSummary | None:
     """The stored summary (None until compiled); the read is audited."""
     stored = db.session.get(ReferralSummary, referral.id)
     if stored is not None:
-        audit.record("view_summary", "referral", referral.id, user=user, family_id=referral.family_id)
+        audit.read(user, "referral", [(referral.id, referral.family_id)], action="view_summary")
     return stored
 
 

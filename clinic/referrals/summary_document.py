@@ -19,18 +19,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from clinic import clock
+from clinic import audit, clock
 from clinic.auth.models import Team, User
-from clinic.cases import audit
 from clinic.cases.ages import age_months, corrected_age_months, uses_corrected_age
 from clinic.cases.models import Child, Family
 from clinic.db import utcnow
 from clinic.extensions import db
+from clinic.instruments import ObservationInstrument, domain_labels, get_risk_factor, observation_instrument
 from clinic.mail.links import external_url
 from clinic.mail.outbox import queue_email
 from clinic.referrals.models import Referral, ReferralReason, ReferralSummary, ReferralTransition
 from clinic.screening.chart import milestones_chart_svg
-from clinic.screening.instruments import ObservationInstrument, domain_labels, get_risk_factor, observation_instrument
 from clinic.screening.models import Observation, RiskFactor, Screening, ScreeningAmendment
 from clinic.screening.services import family_observations, family_risk_factors
 from clinic.screening.timeline import ScreeningEntry, chart_points, screening_entry
@@ -267,7 +266,7 @@ def compile_summary(referral_id: int) -> bool:
     pdf = render_pdf(html, f"Referral {referral_id}: summary")
     if not _store(referral_id, revision, html, pdf, document.compiled_at, insert=stored_revision is None):
         return False
-    audit.record(
+    audit.change(
         "compile_summary", "referral", referral_id, user=None, family_id=referral.family_id, detail=f"revision={revision}"
     )
     _notify_supervisor(document)

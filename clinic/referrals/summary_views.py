@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import abort, g, render_template
 
-from clinic.permissions import STAFF, access, get_in_family_scope_or_404
+from clinic.permissions.roles import STAFF, access
+from clinic.permissions.scope import get_in_family_scope_or_404
+from clinic.referrals.blueprint import bp
 from clinic.referrals.models import Referral
 from clinic.referrals.summary import pdf_response, read_summary
-from clinic.referrals.views import bp
 
 
 @bp.get("/referrals/<int:referral_id>/summary")

@@ -1,110 +1,27 @@
 """Pages of the referrals package: the list, one referral and its workflow, and the
-panel the family page includes (``referrals/_family_panel.html``).
+panels other packages' pages include (``referrals/_family_panel.html`` on the family
+page, the reasons a screening gave on the screening page).
 
-The read models below load each page in a fixed number of queries; the views load
-through the scoped helpers, call the workflow service and render. Every referral
-a page shows is an audited read.
+The views load through the read models of ``queries`` (a fixed number of queries
+each), call the workflow service and render. Every referral a page shows is an
+audited read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import aliased, contains_eager, selectinload
-
-from clinic.auth.models import User
 from clinic.cases.models import Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
-from clinic.pagination import Page, paginate
-from clinic.permissions import (
-    STAFF,
-    SUPERVISOR,
-    access,
-    can_see_other_caseloads,
-    can_transition_referrals,
-    family_scope,
-    get_in_family_scope_or_404,
-)
-from clinic.referrals import services
+from clinic.instruments import domain_labels, get_risk_factor
+from clinic.permissions.roles import STAFF, SUPERVISOR, access, can_see_other_caseloads, can_transition_referrals
+from clinic.referrals import queries, services
+from clinic.referrals.blueprint import bp
 from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, TransitionForm
-from clinic.referrals.models import STATUSES, Referral, ReferralReason, ReferralSummary, ReferralTransition
-from clinic.screening.instruments import domain_labels, get_risk_factor
+from clinic.referrals.models import STATUSES, Referral
 
-bp = Blueprint("referrals", __name__, template_folder="templates")
-
-PER_PAGE = 25
 STATUS_FILTERS = {"": "All referrals", "open": "Open", "reviewed": "Reviewed", "sent": "Sent", "closed": "Closed"}
-
-
-@dataclass(frozen=True)
-class ReferralRow:
-    referral: Referral  # with its family (and the family's visitor) loaded
-    reason_count: int
-    summary_ready: bool
-
-
-def _summary_exists():
-    """Whether the row's referral has a compiled summary (a column, not the document)."""
-    return exists().where(ReferralSummary.referral_id == Referral.id)
-
-
-def _reason_count():
-    return select(func.count(ReferralReason.id)).where(ReferralReason.referral_id == Referral.id).scalar_subquery()
-
-
-def referral_page(user: User, *, status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page[ReferralRow]:
-    """Referrals in the user's scope, most recently changed first: a count and one
-    query (family, visitor, number of reasons and whether a summary is compiled
-    come in the same row)."""
-    conditions = [family_scope(user)]
-    if status:
-        conditions.append(Referral.status == status)
-    counted = select(func.count(Referral.id)).join(Family, Referral.family_id == Family.id).where(*conditions)
-    visitor = aliased(User)
-    query = (
-        select(Referral, _reason_count(), _summary_exists())
-        .join(Family, Referral.family_id == Family.id)
-        .join(visitor, Family.assigned_visitor_id == visitor.id)
-        .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(visitor)))
-        .where(*conditions)
-        .order_by(Referral.updated_at.desc(), Referral.id.desc())
-    )
-    result = paginate(query, counted, page, per_page, rows=True)
-    result.items = [ReferralRow(referral, count, bool(ready)) for referral, count, ready in result.items]
-    return result
-
-
-def load_referral(user: User, referral_id: int) -> Referral:
-    """One referral in scope (404 otherwise) with its reasons' people and its moves."""
-    get_in_family_scope_or_404(user, Referral, referral_id)
-    return db.session.scalars(
-        select(Referral)
-        .where(Referral.id == referral_id)
-        .options(
-            selectinload(Referral.reasons).selectinload(ReferralReason.child),
-            selectinload(Referral.reasons).selectinload(ReferralReason.caregiver),
-            selectinload(Referral.transitions).selectinload(ReferralTransition.by),
-        )
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-def summary_ready(referral: Referral) -> bool:
-    """Whether the summary is compiled (without loading the document)."""
-    return bool(db.session.scalar(select(exists().where(ReferralSummary.referral_id == referral.id))))
-
-
-def family_referrals(family: Family) -> list[ReferralRow]:
-    """The family's referrals, newest first, in one query."""
-    rows = db.session.execute(
-        select(Referral, _reason_count(), _summary_exists())
-        .where(Referral.family_id == family.id)
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-    )
-    return [ReferralRow(referral, count, bool(ready)) for referral, count, ready in rows]
 
 
 def risk_factor_label(code: str | None) -> str:
@@ -116,12 +33,15 @@ def risk_factor_label(code: str | None) -> str:
 
 @bp.app_context_processor
 def _panel():
-    def referrals_for_family(family: Family) -> list[ReferralRow]:
-        rows = family_referrals(family)
+    def referrals_for_family(family: Family) -> list[queries.ReferralRow]:
+        rows = queries.family_referrals(family)
         services.record_read(g.user, *(row.referral for row in rows))
         return rows
 
-    return {"referrals_for_family": referrals_for_family}
+    return {
+        "referrals_for_family": referrals_for_family,
+        "referral_reasons_of_screening": queries.screening_referral_reasons,
+    }
 
 
 @bp.context_processor
@@ -140,7 +60,7 @@ def index():
     status = request.args.get("status", "")
     if status not in STATUS_FILTERS:
         status = ""
-    page = referral_page(g.user, status=status or None, page=request.args.get("page", 1, type=int))
+    page = queries.referral_page(g.user, status=status or None, page=request.args.get("page", 1, type=int))
     services.record_read(g.user, *(row.referral for row in page.items))
     return render_template(
         "referrals/index.html",
@@ -162,7 +82,7 @@ def _detail_page(referral: Referral, form: TransitionForm | None = None, status:
             "referrals/detail.html",
             referral=referral,
             family=referral.family,
-            summary_ready=summary_ready(referral),
+            summary_ready=queries.summary_ready(referral),
             # A refused move is shown even when no move is left (a closed referral).
             form=form,
             next_status=next_status,
@@ -175,7 +95,7 @@ def _detail_page(referral: Referral, form: TransitionForm | None = None, status:
 @bp.get("/referrals/<int:referral_id>")
 @access(STAFF)
 def detail(referral_id: int):
-    referral = load_referral(g.user, referral_id)
+    referral = queries.load_referral(g.user, referral_id)
     services.record_read(g.user, referral)
     return _detail_page(referral)
 
@@ -183,7 +103,7 @@ def detail(referral_id: int):
 @bp.post("/referrals/<int:referral_id>/transitions")
 @access(SUPERVISOR)
 def transition(referral_id: int):
-    referral = load_referral(g.user, referral_id)
+    referral = queries.load_referral(g.user, referral_id)
     if not can_transition_referrals(g.user):
         abort(403)
     form = TransitionForm()
@@ -202,9 +122,7 @@ def transition(referral_id: int):
         field = form._fields.get(exc.field) if exc.field in ("outcome", "note") else form.to
         field.errors.append(exc.message)
         # A conflict (the referral moved since the page was shown) answers 409, as the API does.
-        return _detail_page(load_referral(g.user, referral_id), form, 409 if exc.code == "conflict" else 422)
+        return _detail_page(queries.load_referral(g.user, referral_id), form, 409 if exc.code == "conflict" else 422)
     flash(f"Referral #{referral.id} is now {move.to_status}.", "success")
     return redirect(url_for(".detail", referral_id=referral.id))
 
-
-from clinic.referrals import summary_views  # noqa: E402,F401  (the summary page and PDF)

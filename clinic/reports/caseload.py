@@ -14,7 +14,7 @@ from sqlalchemy import case, distinct, func, or_, select
 from clinic.auth.models import User
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
-from clinic.permissions import overseen_visitors
+from clinic.permissions.scope import overseen_visitors
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
 
 

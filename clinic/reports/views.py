@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template
+from flask import current_app, g, render_template
 
 from clinic import clock
-from clinic.permissions import SUPERVISOR, access
+from clinic.permissions.roles import SUPERVISOR, access
+from clinic.reports.blueprint import bp
 from clinic.reports.caseload import caseload_report
-
-bp = Blueprint("reports", __name__, template_folder="templates")
 
 
 @bp.get("/team")

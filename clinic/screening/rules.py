@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from clinic.cases.ages import date_at_screening_age, screening_age_months
-from clinic.screening.instruments import Instrument
+from clinic.instruments import Instrument
 
 RESPONSES = ("yes", "sometimes", "not_yet")
 MISSED = "not_yet"

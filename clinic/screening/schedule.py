@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from clinic.cases.models import Child
 from clinic.extensions import db
+from clinic.instruments import instruments
 from clinic.screening import rules
-from clinic.screening.instruments import instruments
 from clinic.screening.models import Screening
 
 

@@ -11,22 +11,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from clinic import clock
+from clinic import audit, clock
 from clinic.auth.models import User
-from clinic.cases import audit
 from clinic.cases.ages import screening_age_months
 from clinic.cases.follow_ups import open_screening_follow_ups, schedule_follow_up, set_follow_up_status
 from clinic.cases.models import Caregiver, Child, Family, FollowUp
+from clinic.cases.services import lock_family
 from clinic.errors import InvalidFields, ServiceError
 from clinic.extensions import db
-from clinic.referrals.models import Referral
-from clinic.referrals.services import add_reasons, lock_family
-from clinic.screening import rules
-from clinic.screening.instruments import (
+from clinic.instruments import (
     Instrument,
     Item,
     catalog_version,
@@ -35,6 +33,7 @@ from clinic.screening.instruments import (
     instruments,
     observation_instrument,
 )
+from clinic.screening import rules
 from clinic.screening.models import (
     Observation,
     ObservationRating,
@@ -43,6 +42,7 @@ from clinic.screening.models import (
     ScreeningAmendment,
     ScreeningResponse,
 )
+from clinic.screening.signals import ask_for_referral
 
 NOTE_MAX = 5000
 
@@ -50,7 +50,7 @@ NOTE_MAX = 5000
 @dataclass(frozen=True)
 class ScreeningOutcome:
     screening: Screening
-    referral: Referral | None  # the referral the screening opened or joined
+    referral: Any | None  # the referral the screening opened or joined (clinic.referrals)
     follow_up: FollowUp | None  # the next screening scheduled by rule 3
 
 
@@ -143,7 +143,7 @@ _RECORD_TYPES = {Screening: "screening", RiskFactor: "risk_factor", Observation:
 def record_read(by: User, *records: Screening | RiskFactor | Observation) -> None:
     """Audit that ``by`` read these records (one event each, one INSERT per kind)."""
     for kind in {type(record) for record in records}:
-        audit.record_views(
+        audit.read(
             by, _RECORD_TYPES[kind], [(r.id, _family_id(r)) for r in records if type(r) is kind]
         )
 
@@ -239,7 +239,7 @@ def record_screening(
     )
     db.session.add(screening)
     db.session.flush()
-    audit.record(
+    audit.change(
         "create",
         "screening",
         screening.id,
@@ -249,7 +249,7 @@ def record_screening(
     )
 
     history = child_screenings(child)
-    referral = add_reasons(by, child.family, rules.repeated_miss_reasons(child.id, screening.id, _facts(history)))
+    referral = ask_for_referral(by, child.family, rules.repeated_miss_reasons(child.id, screening.id, _facts(history)))
     follow_up = None
     if history[-1].id == screening.id:
         for open_follow_up in open_screening_follow_ups(child):
@@ -303,10 +303,10 @@ def amend_screening(
     screening.revision = revision
     screening.result = rules.screening_result(responses)
     db.session.flush()
-    audit.record("amend", "screening", screening.id, user=by, family_id=child.family_id, detail=f"revision={revision}")
+    audit.change("amend", "screening", screening.id, user=by, family_id=child.family_id, detail=f"revision={revision}")
 
     history = child_screenings(child)
-    referral = add_reasons(by, child.family, rules.repeated_miss_reasons(child.id, screening.id, _facts(history)))
+    referral = ask_for_referral(by, child.family, rules.repeated_miss_reasons(child.id, screening.id, _facts(history)))
     follow_up = None
     if screening.result != previous_result and history[-1].id == screening.id:
         for open_follow_up in open_screening_follow_ups(child):
@@ -327,7 +327,7 @@ def record_risk_factor(
     note: str | None = None,
     child: Child | None = None,
     caregiver: Caregiver | None = None,
-) -> tuple[RiskFactor, Referral]:
+) -> tuple[RiskFactor, Any]:
     """Note a catalog risk factor for a child or a caregiver; rule 5 refers the family."""
     if (child is None) == (caregiver is None):
         raise ServiceError("Note the risk factor for one child or one caregiver.", "child_id")
@@ -373,11 +373,11 @@ def record_risk_factor(
     )
     db.session.add(risk_factor)
     db.session.flush()
-    audit.record("create", "risk_factor", risk_factor.id, user=by, family_id=family.id)
+    audit.change("create", "risk_factor", risk_factor.id, user=by, family_id=family.id)
     reason = rules.risk_factor_reason(
         code, child_id=risk_factor.child_id, caregiver_id=risk_factor.caregiver_id, risk_factor_id=risk_factor.id
     )
-    referral = add_reasons(by, family, [reason])
+    referral = ask_for_referral(by, family, [reason])
     return risk_factor, referral
 
 
@@ -392,7 +392,7 @@ def resolve_risk_factor(by: User, risk_factor: RiskFactor, resolved_on: date) ->
         raise ServiceError("The date resolved cannot be in the future.", "resolved_on")
     risk_factor.resolved_on = resolved_on
     db.session.flush()
-    audit.record("resolve", "risk_factor", risk_factor.id, user=by, family_id=risk_factor.family_id)
+    audit.change("resolve", "risk_factor", risk_factor.id, user=by, family_id=risk_factor.family_id)
     return risk_factor
 
 
@@ -459,5 +459,5 @@ def record_observation(
     )
     db.session.add(observation)
     db.session.flush()
-    audit.record("create", "observation", observation.id, user=by, family_id=family.id)
+    audit.change("create", "observation", observation.id, user=by, family_id=family.id)
     return observation

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import or_, select
@@ -22,10 +23,7 @@ from clinic.auth.models import User
 from clinic.cases.follow_ups import family_follow_ups, open_screening_follow_ups
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
-from clinic.referrals.models import Referral, ReferralReason
-from clinic.screening import services
-from clinic.screening.chart import Point, milestones_chart_svg
-from clinic.screening.instruments import (
+from clinic.instruments import (
     Instrument,
     Item,
     ObservationInstrument,
@@ -35,6 +33,8 @@ from clinic.screening.instruments import (
     instruments,
     observation_instrument,
 )
+from clinic.screening import services
+from clinic.screening.chart import Point, milestones_chart_svg
 from clinic.screening.models import Observation, RiskFactor, Screening
 from clinic.screening.schedule import NextScreening, next_screenings
 
@@ -290,20 +290,8 @@ def amendment_history(screening: Screening) -> list[AmendmentEntry]:
     ]
 
 
-def screening_referral_reasons(screening: Screening) -> list[ReferralReason]:
-    """The referral reasons this screening gave (with their referral), oldest first."""
-    return list(
-        db.session.scalars(
-            select(ReferralReason)
-            .where(ReferralReason.screening_id == screening.id)
-            .options(selectinload(ReferralReason.referral))
-            .order_by(ReferralReason.id)
-        )
-    )
-
-
 def referral_effect(
-    referral: Referral | None, *, screening_id: int | None = None, risk_factor_id: int | None = None
+    referral: Any | None, *, screening_id: int | None = None, risk_factor_id: int | None = None
 ) -> str | None:
     """What a save did to the family's referral: "opened" it, "added" reasons to the
     open one, or found its reasons "already" there (rule 6 never adds one twice);

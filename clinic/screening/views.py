@@ -9,7 +9,7 @@ which rolls the request's transaction back: nothing of it is saved.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from wtforms.fields import SelectChoice
 
 from clinic import clock
@@ -19,17 +19,25 @@ from clinic.cases.models import Child, Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.forms import form_page, optional_text, refused, show_service_errors
-from clinic.permissions import (
-    STAFF,
-    access,
+from clinic.instruments import (
+    Instrument,
+    domain_labels,
+    get_instrument,
+    instruments,
+    observation_instrument,
+    risk_factor_catalog,
+    risk_factor_categories,
+)
+from clinic.permissions.roles import STAFF, access
+from clinic.permissions.scope import (
     get_caregiver_or_404,
     get_child_or_404,
     get_family_or_404,
     get_follow_up_or_404,
     get_in_family_scope_or_404,
-    get_screening_or_404,
 )
 from clinic.screening import rules, services, timeline
+from clinic.screening.blueprint import bp
 from clinic.screening.forms import (
     FOLLOW_UP_KIND_LABELS,
     RESPONSE_LABELS,
@@ -43,19 +51,8 @@ from clinic.screening.forms import (
     ScreeningForm,
     member_choices,
 )
-from clinic.screening.instruments import (
-    Instrument,
-    domain_labels,
-    get_instrument,
-    instruments,
-    observation_instrument,
-    risk_factor_catalog,
-    risk_factor_categories,
-)
-from clinic.screening.models import RiskFactor
+from clinic.screening.models import RiskFactor, Screening
 from clinic.screening.schedule import next_screenings
-
-bp = Blueprint("screening", __name__, template_folder="templates")
 
 RATING_MISSING = "Rate this cue (or choose not observed)."
 
@@ -73,6 +70,8 @@ def _panels():
     return {
         "screening_timeline": screening_timeline,
         "screening_family_panel": screening_family_panel,
+        # The case pages show each child's next screening (rules 1-2).
+        "next_screenings_of": next_screenings,
         "response_labels": RESPONSE_LABELS,
         "follow_up_kind_labels": FOLLOW_UP_KIND_LABELS,
     }
@@ -183,7 +182,7 @@ def new_screening(child_id: int):
 @bp.get("/screenings/<int:screening_id>")
 @access(STAFF)
 def screening(screening_id: int):
-    screening = get_screening_or_404(g.user, screening_id)
+    screening = get_in_family_scope_or_404(g.user, Screening, screening_id)
     services.record_read(g.user, screening)
     child = screening.child
     today = clock.today()
@@ -196,7 +195,6 @@ def screening(screening_id: int):
         age=ages.child_age(child, today),
         original=screening.answers(0),
         amendments=timeline.amendment_history(screening),
-        reasons=timeline.screening_referral_reasons(screening),
         follow_ups=follow_up_services.open_screening_follow_ups(child),
         instrument_titles={instrument.code: instrument.title for instrument in instruments()},
         domain_labels=domain_labels(),
@@ -207,7 +205,7 @@ def screening(screening_id: int):
 @bp.route("/screenings/<int:screening_id>/amend", methods=["GET", "POST"])
 @access(STAFF)
 def amend_screening(screening_id: int):
-    screening = get_screening_or_404(g.user, screening_id)
+    screening = get_in_family_scope_or_404(g.user, Screening, screening_id)
     child = screening.child
     instrument = services.instrument_of(screening)
     form = AmendmentForm()

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.cases.models import Child
 from clinic.screening import schedule
 from clinic.screening.schedule import NextScreening

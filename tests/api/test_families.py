@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.cases.models import Caregiver, Family, FamilyAssignment
 from clinic.referrals.models import Referral
 from tests.api.conftest import born_months_ago, error_of, fields_of

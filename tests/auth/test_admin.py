@@ -5,9 +5,9 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
+from clinic.audit import AuditEvent
 from clinic.auth.models import Team, User
 from clinic.auth.passwords import verify_password
-from clinic.cases.audit import AuditEvent
 from tests.conftest import PASSWORD, Browser
 from tests.factories import AdminFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
 

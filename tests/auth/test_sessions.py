@@ -106,7 +106,7 @@ def test_failed_sign_ins_are_throttled_per_address(app):
 def test_failed_sign_ins_are_audited_even_though_nothing_else_is_saved(client, db):
     from sqlalchemy import select
 
-    from clinic.cases.audit import AuditEvent
+    from clinic.audit import AuditEvent
 
     user = UserFactory()
     Browser(client).submit("/login", {"email": user.email, "password": "wrong"})

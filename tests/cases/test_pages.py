@@ -10,9 +10,11 @@ from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import select
 
 from clinic import clock
+from clinic.admin import views as admin_views
+from clinic.audit import AuditEvent
 from clinic.cases import views
-from clinic.cases.audit import AuditEvent
 from clinic.cases.models import Family, FamilyAssignment
+from clinic.screening import views as screening_views
 from clinic.screening.schedule import NextScreening
 from tests.factories import (
     AdminFactory,
@@ -140,7 +142,7 @@ def test_caseload_asks_the_schedule_once_for_every_child_on_the_page(login, db, 
             children[1].id: None,  # past every window
         }
 
-    monkeypatch.setattr(views, "next_screenings", fake_next_screenings)
+    monkeypatch.setattr(screening_views, "next_screenings", fake_next_screenings)
     response = login(visitor).get("/")
 
     assert calls == [({c.id for c in children}, TODAY)]
@@ -404,7 +406,7 @@ def test_audit_log_pages_newest_first_and_filters(login, db, count_queries):
         first = browser.get("/admin/audit")
     assert first.status_code == 200
     rows = html(first).select("table.audit tbody tr")
-    assert len(rows) == views.AUDIT_PER_PAGE
+    assert len(rows) == admin_views.AUDIT_PER_PAGE
     assert "sign_in" in rows[0].get_text() and "Ada Admin" in rows[0].get_text()
     assert "last" in rows[1].get_text()
     assert "63 events" not in text_of(first) and "62 events" in text_of(first)

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from clinic import clock
+from clinic.audit import AuditEvent
 from clinic.cases import follow_ups, services
-from clinic.cases.audit import AuditEvent
 from clinic.cases.models import FamilyAssignment, FollowUp
 from clinic.errors import ServiceError
 from tests.factories import AdminFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory

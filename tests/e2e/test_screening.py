@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from clinic import clock
 from clinic.cases.ages import add_months
-from clinic.screening.instruments import get_instrument
+from clinic.instruments import get_instrument
 from clinic.screening.models import Screening
 from tests.factories import ChildFactory, FamilyFactory, UserFactory
 

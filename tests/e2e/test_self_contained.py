@@ -14,8 +14,8 @@ from playwright.sync_api import ConsoleMessage, expect
 
 from clinic import clock
 from clinic.cases.ages import add_months
+from clinic.instruments import get_instrument
 from clinic.screening import services
-from clinic.screening.instruments import get_instrument
 from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, UserFactory
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.cases.models import Caregiver
 from clinic.mail.models import OutboxMessage
 from clinic.mail.reminders import run_reminders

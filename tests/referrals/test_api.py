@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.referrals.models import Referral, ReferralSummary
 from tests.factories import AdminFactory, CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory
 from tests.screening.conftest import TODAY, born_months_ago

@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.referrals.models import Referral, ReferralReason, ReferralSummary, ReferralTransition
 from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.errors import ServiceError
 from clinic.referrals import services
 from clinic.referrals.models import Referral, ReferralTransition

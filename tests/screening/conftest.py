@@ -9,8 +9,8 @@ import pytest
 
 from clinic import clock
 from clinic.cases.ages import add_months
+from clinic.instruments import get_instrument
 from clinic.referrals import summary
-from clinic.screening.instruments import get_instrument
 
 TODAY = date(2025, 6, 16)
 

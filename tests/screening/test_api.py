@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from clinic.audit import AuditEvent
 from clinic.cases.ages import add_months
-from clinic.cases.audit import AuditEvent
 from clinic.cases.models import FollowUp
+from clinic.instruments import observation_instrument
 from clinic.referrals.models import Referral
-from clinic.screening.instruments import observation_instrument
 from clinic.screening.models import Observation, RiskFactor, Screening
 from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, UserFactory
 from tests.screening.conftest import TODAY, answers, born_months_ago

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 
+from clinic.instruments import get_instrument
 from clinic.screening.chart import milestones_chart_svg
-from clinic.screening.instruments import get_instrument
 from clinic.screening.models import Screening, ScreeningResponse
 from clinic.screening.timeline import chart_points, screening_entry
 

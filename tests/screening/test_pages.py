@@ -10,11 +10,11 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from clinic import clock
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.cases.models import FollowUp
+from clinic.instruments import get_instrument, observation_instrument
 from clinic.referrals.models import Referral, ReferralReason
 from clinic.screening import services
-from clinic.screening.instruments import get_instrument, observation_instrument
 from clinic.screening.models import Observation, RiskFactor, Screening
 from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, FollowUpFactory, UserFactory
 

@@ -7,12 +7,12 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.cases.follow_ups import cancel_scheduled, schedule_follow_up, set_follow_up_status
 from clinic.errors import ServiceError
+from clinic.instruments import observation_instrument
 from clinic.referrals.models import Referral
 from clinic.screening import services
-from clinic.screening.instruments import observation_instrument
 from clinic.screening.models import RiskFactor
 from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory
 from tests.screening.conftest import TODAY, born_months_ago

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clinic.cases.ages import add_months, date_at_screening_age, screening_age_months
+from clinic.instruments import get_instrument, instruments
 from clinic.screening import rules
-from clinic.screening.instruments import get_instrument, instruments
 from clinic.screening.rules import Due, ScreeningFacts
 
 INSTRUMENTS = instruments()

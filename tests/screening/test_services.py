@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from clinic.audit import AuditEvent
 from clinic.cases.ages import add_months
-from clinic.cases.audit import AuditEvent
 from clinic.cases.follow_ups import schedule_follow_up
 from clinic.errors import ServiceError
 from clinic.referrals.models import Referral, ReferralReason

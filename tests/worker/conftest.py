@@ -12,9 +12,9 @@ from clinic import clock
 from clinic.auth.models import Team, User
 from clinic.cases.ages import add_months
 from clinic.cases.models import Caregiver, Child, Family
+from clinic.instruments import get_instrument
 from clinic.referrals.models import Referral
 from clinic.screening import services as screening
-from clinic.screening.instruments import get_instrument
 from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select, update
 
 from clinic.cases.models import Family
 from clinic.db import utcnow
-from clinic.mail.models import WorkerLock
+from clinic.dispatch import queue
+from clinic.locks import WorkerLock, periodic_lock
 from tests.factories import FamilyFactory
 from tests.worker.processes import broker
-from worker.celery_app import BEAT_SCHEDULE, celery_for, enqueue
-from worker.locks import periodic_lock
+from worker.celery_app import BEAT_SCHEDULE, celery_for
 
 
 def test_tasks_are_json_only_acknowledged_late_and_requeued_when_their_worker_dies(app):
@@ -81,10 +81,8 @@ def test_a_task_commits_when_it_returns_and_rolls_back_when_it_raises(app, db):
 
 
 def test_a_broker_that_is_down_is_logged_not_raised(app, caplog):
-    from clinic.mail.tasks import deliver_email
-
     with broker(app, CELERY_BROKER_URL="redis://127.0.0.1:9/0"), caplog.at_level(logging.WARNING):
-        assert enqueue(deliver_email, 1) is False
+        assert queue("clinic.mail.tasks.deliver_email", 1) is False
     assert "the periodic sweep will queue it again" in caplog.text
 
 

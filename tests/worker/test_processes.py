@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from clinic import clock
 from clinic.db import utcnow
+from clinic.dispatch import queue
 from clinic.extensions import db as _db
 from clinic.mail.models import OutboxMessage
 from clinic.mail.outbox import queue_email
@@ -201,10 +202,7 @@ def test_the_embedded_broker_carries_tasks_between_processes(app, db, database_u
     try:
         workers(app_config(database_url, **embedded))
         with broker(app, **embedded):
-            from clinic.referrals.tasks import compile_referral_summary
-            from worker.celery_app import enqueue
-
-            assert enqueue(compile_referral_summary, case.referral.id) is True  # a file this process writes
+            assert queue("clinic.referrals.tasks.compile_referral_summary", case.referral.id) is True  # a file this process writes
             document = wait_until(lambda: _db.session.get(ReferralSummary, case.referral.id), what="the summary")
             assert document.reasons_revision == 2 and document.pdf.startswith(b"%PDF-")
             # The worker queued the supervisor's email through the same broker, then sent it.

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
-from clinic.cases.audit import AuditEvent
+from clinic.audit import AuditEvent
 from clinic.db import utcnow
 from clinic.mail.models import OutboxMessage
 from clinic.referrals import summary, summary_document
@@ -132,7 +132,7 @@ def test_two_compiles_at_once_leave_one_summary_and_one_email(app, db, case, qui
 
 def test_a_compile_is_queued_after_the_commit_and_never_for_a_rollback(db, case, monkeypatch):
     queued: list[tuple] = []
-    monkeypatch.setattr("worker.celery_app.enqueue", lambda task, *args: queued.append((task.name, *args)))
+    monkeypatch.setattr("clinic.dispatch.queue", lambda name, *args: queued.append((name, *args)))
 
     summary.request_compile(case.referral)
     assert queued == []

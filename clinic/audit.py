@@ -1,16 +1,25 @@
-"""The audit log: who did what to which record, when, from where."""
+"""The audit log: who did what to which record, when, from where.
+
+Two verbs, used by the services of every package: :func:`read` for reads of health
+records (one event per record, one INSERT per list) and :func:`change` for every
+write. Views and API endpoints never write audit rows themselves.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask import g, has_request_context, request
 from sqlalchemy import ForeignKey, Index, String, insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.auth.models import User
 from clinic.db import Base, utcnow
 from clinic.extensions import db
+
+if TYPE_CHECKING:
+    from clinic.auth.models import User
 
 
 class AuditEvent(Base):
@@ -32,10 +41,11 @@ class AuditEvent(Base):
     # the health record.
     detail: Mapped[str | None] = mapped_column(String(1000))
 
-    user: Mapped[User | None] = relationship()
+    # By name: the audit log is core and knows no package above it.
+    user: Mapped[User | None] = relationship("User")
 
 
-def record(
+def change(
     action: str,
     record_type: str,
     record_id: int | None,
@@ -43,8 +53,20 @@ def record(
     user: User | None,
     family_id: int | None = None,
     detail: str | None = None,
-) -> AuditEvent:
-    """Add an audit event to the current transaction (commits with the change)."""
+    kept: bool = False,
+) -> AuditEvent | None:
+    """A change (or a security event): added to the current transaction, so it
+    commits with the change it describes.
+
+    ``kept`` events (failed and throttled sign-ins) are written even though the
+    request answers with an error and rolls back: they are held until the request's
+    transaction has ended and then written in one of their own (see
+    :func:`write_kept_events`). Not a second connection meanwhile: on SQLite it
+    would wait for the write lock its own request holds.
+    """
+    if kept:
+        _keep(action, record_type, record_id, detail)
+        return None
     event = AuditEvent(
         action=action,
         record_type=record_type,
@@ -58,12 +80,20 @@ def record(
     return event
 
 
-def record_views(user: User, record_type: str, records: list[tuple[int, int | None]]) -> None:
-    """Reads of many records (a list page): one event each, in a single INSERT.
+def read(
+    user: User,
+    record_type: str,
+    records: Iterable[tuple[int, int | None]],
+    *,
+    action: str = "view",
+    detail: str | None = None,
+) -> None:
+    """Reads of health records: one event per record, all in a single INSERT.
 
     ``records`` holds (record id, family id) pairs. The ORM would send one INSERT per
     event on SQLite; lists must not cost more statements as they grow.
     """
+    records = list(records)
     if not records:
         return
     address = request.remote_addr if has_request_context() else None
@@ -72,26 +102,20 @@ def record_views(user: User, record_type: str, records: list[tuple[int, int | No
         [
             {
                 "occurred_at": utcnow(),
-                "action": "view",
+                "action": action,
                 "record_type": record_type,
                 "record_id": record_id,
                 "family_id": family_id,
                 "user_id": user.id,
                 "ip_address": address,
+                "detail": detail,
             }
             for record_id, family_id in records
         ],
     )
 
 
-def record_now(action: str, record_type: str, record_id: int | None, *, detail: str | None = None) -> None:
-    """A security event that is kept even when the request's changes are not.
-
-    Failed and throttled sign-ins answer with an error, which rolls the request
-    back; the event is written in a transaction of its own once the request's has
-    ended (see :func:`write_kept_events`). Not a second connection meanwhile: on
-    SQLite it would wait for the write lock its own request holds.
-    """
+def _keep(action: str, record_type: str, record_id: int | None, detail: str | None) -> None:
     event = {
         "occurred_at": utcnow(),
         "action": action,
@@ -107,7 +131,9 @@ def record_now(action: str, record_type: str, record_id: int | None, *, detail: 
 
 
 def write_kept_events() -> None:
-    """Write the request's kept security events, after its own transaction ended."""
+    """Write the request's kept security events, after its own transaction ended.
+
+    Called by the request boundary (``clinic.__init__``), which owns this commit."""
     events = g.pop("kept_audit_events", None)
     if events:
         db.session.execute(insert(AuditEvent), events)

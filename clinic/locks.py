@@ -1,18 +1,37 @@
-"""Leases in the database that keep two runs of a periodic task from overlapping."""
+"""Leases in the database that keep two runs of a periodic task from overlapping.
+
+The lock takes and releases its lease in transactions of its own, outside the
+task's: that is its purpose (other processes must see the lease at once), and the
+one place besides the request and task boundaries that commits.
+"""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import String, delete, insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
-from clinic.db import utcnow
+from clinic.db import Base, utcnow
 from clinic.extensions import db
-from clinic.mail.models import WorkerLock
+
+
+class WorkerLock(Base):
+    """A lease that keeps two runs of a periodic task from overlapping.
+
+    In the database rather than in Redis so it works with the embedded broker too;
+    the lease expires, so a worker killed while holding it blocks nobody for long.
+    """
+
+    __tablename__ = "worker_locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
 
 
 @contextmanager

@@ -1,19 +1,38 @@
-"""Admin pages: staff accounts and teams."""
+"""Admin pages: staff accounts, teams, the audit log and the mail log."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from wtforms.fields import SelectChoice
 
+from clinic.admin import queries
+from clinic.admin.blueprint import bp
 from clinic.auth import services, sessions
 from clinic.auth.forms import EmptyForm, PasswordResetForm, StaffForm, TeamForm, TeamSupervisorForm
 from clinic.auth.models import Team, User
-from clinic.auth.views import bp
 from clinic.cases.queries import active_family_counts
 from clinic.errors import ServiceError
 from clinic.extensions import db
-from clinic.forms import form_page, refused
-from clinic.permissions import ADMIN, access
+from clinic.forms import form_page, query_int, refused
+from clinic.mail import queries as mail_queries
+from clinic.mail.forms import RetryForm
+from clinic.mail.outbox import retry_failed
+from clinic.permissions.roles import ADMIN, access, may_supervise_teams
+
+AUDIT_PER_PAGE = 50
+# Offered as suggestions in the audit log's filter; any other type can be typed in.
+AUDITED_RECORD_TYPES = (
+    "family",
+    "caregiver",
+    "child",
+    "screening",
+    "risk_factor",
+    "observation",
+    "referral",
+    "follow_up",
+    "user",
+    "team",
+)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -37,7 +56,7 @@ def _team_or_404(team_id: int) -> Team:
 @access(ADMIN)
 def staff():
     return render_template(
-        "auth/staff.html",
+        "admin/staff.html",
         staff=services.list_staff(),
         family_counts=active_family_counts(),
         action_form=EmptyForm(),
@@ -65,10 +84,10 @@ def new_staff():
                 by=g.user,
             )
         except ServiceError as exc:
-            return refused("auth/staff_form.html", form, exc)
+            return refused("admin/staff_form.html", form, exc)
         flash(f"Account created for {user.name}.", "success")
         return redirect(url_for(".staff"))
-    return form_page("auth/staff_form.html", form)
+    return form_page("admin/staff_form.html", form)
 
 
 @bp.post("/admin/staff/<int:user_id>/deactivate")
@@ -106,13 +125,13 @@ def reset_password(user_id: int):
         try:
             services.set_password(user, form.password.data, by=g.user)
         except ServiceError as exc:
-            return refused("auth/password_form.html", form, exc, account=user)
+            return refused("admin/password_form.html", form, exc, account=user)
         if user.id == g.user.id:
             # A new password ends every session; keep the admin's own one going.
             sessions.start_session(user)
         flash(f"Password reset for {user.name}; their other sessions have ended.", "success")
         return redirect(url_for(".staff"))
-    return form_page("auth/password_form.html", form, account=user)
+    return form_page("admin/password_form.html", form, account=user)
 
 
 # ---- teams ------------------------------------------------------------------
@@ -121,7 +140,7 @@ def reset_password(user_id: int):
 @bp.get("/admin/teams")
 @access(ADMIN)
 def teams():
-    return render_template("auth/teams.html", teams=services.list_teams())
+    return render_template("admin/teams.html", teams=services.list_teams())
 
 
 @bp.route("/admin/teams/new", methods=["GET", "POST"])
@@ -132,17 +151,17 @@ def new_team():
         try:
             team = services.create_team(form.name.data, by=g.user)
         except ServiceError as exc:
-            return refused("auth/team_form.html", form, exc)
+            return refused("admin/team_form.html", form, exc)
         flash(f"Team {team.name} created.", "success")
         return redirect(url_for(".team", team_id=team.id))
-    return form_page("auth/team_form.html", form)
+    return form_page("admin/team_form.html", form)
 
 
 @bp.route("/admin/teams/<int:team_id>", methods=["GET", "POST"])
 @access(ADMIN)
 def team(team_id: int):
     team = _team_or_404(team_id)
-    supervisors = [u for u in services.list_staff() if u.role == "supervisor" and u.is_active]
+    supervisors = [u for u in services.list_staff() if may_supervise_teams(u)]
     form = TeamSupervisorForm(supervisor_id=team.supervisor_id)
     form.supervisor_id.choices = [SelectChoice("", "No supervisor")] + [
         SelectChoice(str(u.id), u.name) for u in supervisors
@@ -152,7 +171,52 @@ def team(team_id: int):
         try:
             services.set_team_supervisor(team, chosen, by=g.user)
         except ServiceError as exc:
-            return refused("auth/team.html", form, exc, team=team)
+            return refused("admin/team.html", form, exc, team=team)
         flash(f"Supervisor of {team.name} saved.", "success")
         return redirect(url_for(".team", team_id=team.id))
-    return form_page("auth/team.html", form, team=team)
+    return form_page("admin/team.html", form, team=team)
+
+
+# ---- audit log --------------------------------------------------------------
+
+
+@bp.get("/admin/audit")
+@access(ADMIN)
+def audit_log():
+    record_type = request.args.get("record_type", "").strip()[:50]
+    user_id = query_int("user_id")
+    page = queries.audit_events(
+        record_type=record_type or None,
+        user_id=user_id,
+        page=query_int("page", 1),
+        per_page=AUDIT_PER_PAGE,
+    )
+    return render_template(
+        "admin/audit_log.html",
+        page=page,
+        record_type=record_type,
+        user_id=user_id,
+        record_types=AUDITED_RECORD_TYPES,
+        staff=services.list_staff(),
+    )
+
+
+# ---- mail log ---------------------------------------------------------------
+
+
+@bp.get("/mail/log")
+@access(ADMIN)
+def mail_log():
+    page = mail_queries.mail_log(page=request.args.get("page", 1, type=int))
+    return render_template("admin/mail_log.html", page=page, retry_form=RetryForm())
+
+
+@bp.post("/mail/<int:message_id>/retry")
+@access(ADMIN)
+def retry_mail(message_id: int):
+    message = mail_queries.get_outbox_message_or_404(g.user, message_id)
+    if RetryForm().validate_on_submit() and retry_failed(message):
+        flash(f"Email {message.id} is queued again.", "success")
+    else:
+        flash(f"Email {message.id} was not queued again (it has not failed, or no mail server is set).", "error")
+    return redirect(url_for(".mail_log"))

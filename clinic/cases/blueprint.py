@@ -1,0 +1,5 @@
+"""The cases package's blueprint; its view modules register their routes on it."""
+
+from flask import Blueprint
+
+bp = Blueprint("cases", __name__, template_folder="templates")

@@ -1,0 +1,123 @@
+"""Which records a user may see: SQL conditions on families and the scoped loaders.
+
+A visitor sees their own families, a supervisor those of the visitors in the teams
+they supervise, an admin all; a deactivated account nothing. Anything else answers
+404, so nobody learns that a record exists.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, false, select, true
+
+from clinic.auth.models import Team, User
+from clinic.cases.models import Caregiver, Child, Family, FollowUp
+from clinic.extensions import db
+
+T = TypeVar("T")
+
+
+def supervised_visitor_ids(user: User) -> Select:
+    """Ids of the visitors in the teams ``user`` supervises, as a subquery."""
+    return (
+        select(User.id)
+        .join(Team, User.team_id == Team.id)
+        .where(Team.supervisor_id == user.id)
+    )
+
+
+def family_scope(user: User) -> ColumnElement[bool]:
+    """SQL condition on ``Family`` selecting the families ``user`` may see."""
+    if not user.is_active:
+        return false()
+    if user.role == "admin":
+        return true()
+    if user.role == "supervisor":
+        return Family.assigned_visitor_id.in_(supervised_visitor_ids(user))
+    return Family.assigned_visitor_id == user.id
+
+
+def visible_family_ids(user: User) -> Select:
+    return select(Family.id).where(family_scope(user))
+
+
+def _scoped_or_404(user: User, model: type[T], record_id: int) -> T:
+    if model is Family:
+        query = select(Family).where(Family.id == record_id, family_scope(user))
+    elif hasattr(model, "family_id"):
+        query = select(model).join(Family, model.family_id == Family.id)  # type: ignore[attr-defined]
+    else:
+        # Records of a child that carry no family_id of their own (screenings).
+        query = (
+            select(model)
+            .join(Child, model.child_id == Child.id)  # type: ignore[attr-defined]
+            .join(Family, Child.family_id == Family.id)
+        )
+    if model is not Family:
+        query = query.where(model.id == record_id, family_scope(user))  # type: ignore[attr-defined]
+    return first_or_404(query)
+
+
+def first_or_404(query: Select[tuple[T]]) -> T:
+    """The first row of an already scoped query, or 404."""
+    record = db.session.scalars(query).first()
+    if record is None:
+        abort(404)
+    return record
+
+
+def get_family_or_404(user: User, family_id: int) -> Family:
+    return _scoped_or_404(user, Family, family_id)
+
+
+def get_child_or_404(user: User, child_id: int) -> Child:
+    return _scoped_or_404(user, Child, child_id)
+
+
+def get_caregiver_or_404(user: User, caregiver_id: int) -> Caregiver:
+    return _scoped_or_404(user, Caregiver, caregiver_id)
+
+
+def get_follow_up_or_404(user: User, follow_up_id: int) -> FollowUp:
+    return _scoped_or_404(user, FollowUp, follow_up_id)
+
+
+def get_in_family_scope_or_404(user: User, model: type[T], record_id: int) -> T:
+    """Any record with a ``family_id``, or with a ``child_id`` (scoped through the child)."""
+    return _scoped_or_404(user, model, record_id)
+
+
+def assignable_visitors(user: User) -> Select:
+    """Home visitors to whom ``user`` may assign a family."""
+    query = select(User).where(User.role == "home_visitor", User.is_active.is_(True))
+    if user.role == "admin":
+        return query.order_by(User.name)
+    if user.role == "supervisor":
+        return query.where(User.id.in_(supervised_visitor_ids(user))).order_by(User.name)
+    return query.where(User.id == user.id)
+
+
+def family_or_own_scope(user: User, family_id: ColumnElement, user_id: ColumnElement) -> ColumnElement[bool]:
+    """SQL condition on a record that belongs to a family or to a member of staff (an
+    email: a reminder about a family, or a visitor's own digest).
+
+    Admins see every such record; other staff those about families in their scope
+    and those addressed to themselves.
+    """
+    if not user.is_active:
+        return false()
+    if user.role == "admin":
+        return true()
+    return family_id.in_(visible_family_ids(user)) | (user_id == user.id)
+
+
+def overseen_visitors(user: User) -> Select:
+    """Home visitors (deactivated ones too) whose caseloads ``user`` oversees."""
+    query = select(User).where(User.role == "home_visitor")
+    if user.role == "admin":
+        return query
+    if user.role == "supervisor":
+        return query.where(User.id.in_(supervised_visitor_ids(user)))
+    return query.where(false())

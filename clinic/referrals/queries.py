@@ -1,0 +1,98 @@
+"""Read models of the referral pages: each in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+
+from clinic.auth.models import User
+from clinic.cases.models import Family
+from clinic.extensions import db
+from clinic.pagination import Page, paginate
+from clinic.permissions.scope import family_scope, get_in_family_scope_or_404
+from clinic.referrals.models import Referral, ReferralReason, ReferralSummary, ReferralTransition
+from clinic.screening.models import Screening
+
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    referral: Referral  # with its family (and the family's visitor) loaded
+    reason_count: int
+    summary_ready: bool
+
+
+def _summary_exists():
+    """Whether the row's referral has a compiled summary (a column, not the document)."""
+    return exists().where(ReferralSummary.referral_id == Referral.id)
+
+
+def _reason_count():
+    return select(func.count(ReferralReason.id)).where(ReferralReason.referral_id == Referral.id).scalar_subquery()
+
+
+def referral_page(user: User, *, status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page[ReferralRow]:
+    """Referrals in the user's scope, most recently changed first: a count and one
+    query (family, visitor, number of reasons and whether a summary is compiled
+    come in the same row)."""
+    conditions = [family_scope(user)]
+    if status:
+        conditions.append(Referral.status == status)
+    counted = select(func.count(Referral.id)).join(Family, Referral.family_id == Family.id).where(*conditions)
+    visitor = aliased(User)
+    query = (
+        select(Referral, _reason_count(), _summary_exists())
+        .join(Family, Referral.family_id == Family.id)
+        .join(visitor, Family.assigned_visitor_id == visitor.id)
+        .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(visitor)))
+        .where(*conditions)
+        .order_by(Referral.updated_at.desc(), Referral.id.desc())
+    )
+    result = paginate(query, counted, page, per_page, rows=True)
+    result.items = [ReferralRow(referral, count, bool(ready)) for referral, count, ready in result.items]
+    return result
+
+
+def load_referral(user: User, referral_id: int) -> Referral:
+    """One referral in scope (404 otherwise) with its reasons' people and its moves."""
+    get_in_family_scope_or_404(user, Referral, referral_id)
+    return db.session.scalars(
+        select(Referral)
+        .where(Referral.id == referral_id)
+        .options(
+            selectinload(Referral.reasons).selectinload(ReferralReason.child),
+            selectinload(Referral.reasons).selectinload(ReferralReason.caregiver),
+            selectinload(Referral.transitions).selectinload(ReferralTransition.by),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def summary_ready(referral: Referral) -> bool:
+    """Whether the summary is compiled (without loading the document)."""
+    return bool(db.session.scalar(select(exists().where(ReferralSummary.referral_id == referral.id))))
+
+
+def family_referrals(family: Family) -> list[ReferralRow]:
+    """The family's referrals, newest first, in one query."""
+    rows = db.session.execute(
+        select(Referral, _reason_count(), _summary_exists())
+        .where(Referral.family_id == family.id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
+    return [ReferralRow(referral, count, bool(ready)) for referral, count, ready in rows]
+
+
+def screening_referral_reasons(screening: Screening) -> list[ReferralReason]:
+    """The referral reasons this screening gave (with their referral), oldest first."""
+    return list(
+        db.session.scalars(
+            select(ReferralReason)
+            .where(ReferralReason.screening_id == screening.id)
+            .options(selectinload(ReferralReason.referral))
+            .order_by(ReferralReason.id)
+        )
+    )

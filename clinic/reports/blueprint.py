@@ -1,0 +1,5 @@
+"""The reports package's blueprint; its view modules register their routes on it."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, template_folder="templates")

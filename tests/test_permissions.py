@@ -1,0 +1,34 @@
+"""The scope rules of clinic.permissions.scope, tried directly on the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from clinic.cases.models import Family
+from clinic.extensions import db
+from clinic.permissions.scope import family_scope
+from tests.factories import FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
+
+
+def scoped_family_names(user) -> list[str]:
+    return sorted(db.session.scalars(select(Family.name).where(family_scope(user))))
+
+
+def test_a_deactivated_account_sees_no_family_whatever_its_role(db):
+    team = TeamFactory(name="North")
+    visitor = UserFactory(team=team)
+    supervisor = SupervisorFactory(supervises=[team])
+    admin = UserFactory(role="admin", team=None)
+    FamilyFactory(name="Castillo", assigned_visitor=visitor)
+    FamilyFactory(name="Okafor", assigned_visitor=visitor)
+    db.session.commit()
+    assert scoped_family_names(visitor) == ["Castillo", "Okafor"]
+    assert scoped_family_names(supervisor) == ["Castillo", "Okafor"]
+    assert scoped_family_names(admin) == ["Castillo", "Okafor"]
+
+    for user in (visitor, supervisor, admin):
+        user.is_active = False
+    db.session.commit()
+    assert scoped_family_names(visitor) == []
+    assert scoped_family_names(supervisor) == []
+    assert scoped_family_names(admin) == []
