@@ -26,6 +26,7 @@ class Recorder:
         self.messages: list[EmailMessage] = []
         self.raw: list[bytes] = []  # each message as it came over the wire
         self.refuse = refuse or set()
+        self.refuse_data: str | None = None  # an answer such as "554 ..." to every message
         self.hold = threading.Event()  # while set, a client waits in EHLO
         self.greeted = threading.Event()  # a client said EHLO
 
@@ -43,6 +44,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_data:
+            return self.refuse_data
         self.raw.append(envelope.original_content)
         self.messages.append(message_from_bytes(envelope.content, policy=default))
         return "250 OK"
