@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Every queue (clinic/dispatch.py): default, mail, summaries, periodic sweeps.
+QUEUES := clinic,clinic.mail,clinic.summaries,clinic.periodic
 
 .PHONY: install run lint test test-sqlite test-postgresql clean
 
@@ -24,7 +26,7 @@ run: install
 	$(BIN)/clinic db upgrade
 	$(BIN)/clinic demo --if-empty
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A worker worker --beat --loglevel=INFO --concurrency=2 & \
+	$(BIN)/celery -A worker worker --beat -Q $(QUEUES) --loglevel=INFO --concurrency=2 & \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'clinic:create_app()'
 
 # The whole suite on SQLite, then again on PostgreSQL (skipped, and said so, when

@@ -2,4 +2,4 @@
 and the worker tests' real worker processes and per-test Redis queue."""
 
 from tests.test_access import world  # noqa: F401  (a fixture)
-from tests.worker.test_processes import redis_queue, workers  # noqa: F401  (fixtures)
+from tests.worker.conftest import redis_queue, workers  # noqa: F401  (fixtures)

@@ -112,6 +112,7 @@ def test_a_worker_drains_1000_emails_while_its_connections_are_terminated(app, d
                     return counts
                 # What the beat would do: queue again rows whose task gave up.
                 if time.monotonic() - last_sweep > 20:
+                    _db.session.commit()  # the sweep writes first (SQLite: no stale snapshot)
                     sweep(utcnow() + LOST_TASK_AFTER + timedelta(seconds=1))
                     _db.session.commit()
                     last_sweep = time.monotonic()
