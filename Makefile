@@ -22,17 +22,16 @@ install: $(STAMP)
 
 # Migrate, load the demo clinic into an empty database, then serve the web app with
 # a Celery worker and beat beside it (embedded broker: no Redis, no SMTP needed).
+# Ctrl-C (or SIGTERM) stops them all: bin/run.py.
 run: install
 	$(BIN)/clinic db upgrade
 	$(BIN)/clinic demo --if-empty
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A worker worker --beat -Q $(QUEUES) --loglevel=INFO --concurrency=2 & \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'clinic:create_app()'
+	$(BIN)/python bin/run.py --bind $(HOST):$(PORT) --queues $(QUEUES)
 
 # The whole suite on SQLite, then again on PostgreSQL (skipped, and said so, when
 # PostgreSQL is not answering, unless CLINIC_REQUIRE_SERVICES=1).
 lint: install
-	$(BIN)/ruff check clinic worker tests migrations
+	$(BIN)/ruff check clinic worker tests migrations bin
 	$(BIN)/lint-imports
 
 test: install lint
