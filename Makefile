@@ -31,7 +31,7 @@ run: install
 # The whole suite on SQLite, then again on PostgreSQL (skipped, and said so, when
 # PostgreSQL is not answering, unless CLINIC_REQUIRE_SERVICES=1).
 lint: install
-	$(BIN)/ruff check clinic worker tests migrations bin
+	$(BIN)/ruff check clinic worker tests migrations bin bench
 	$(BIN)/lint-imports
 
 test: install lint
