@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from flask import g
 from pydantic import EmailStr, Field
-from sqlalchemy import select
 
 from clinic import clock
 from clinic.api.blueprint import endpoint
@@ -15,10 +14,10 @@ from clinic.api.errors import ApiError
 from clinic.api.schemas import Body, Id, Name, Note, Out, Page, Patch, ShortText, text
 from clinic.cases import ages, queries, services
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family
-from clinic.extensions import db
+from clinic.errors import ServiceError
 from clinic.permissions.roles import can_reassign
 from clinic.permissions.scope import get_caregiver_or_404, get_child_or_404, get_family_or_404
-from clinic.referrals.models import ACTIVE_STATUSES, Referral
+from clinic.referrals import queries as referral_queries
 from clinic.screening.schedule import NextScreening, next_screenings
 
 Language = Literal[tuple(LANGUAGES)]  # type: ignore[valid-type]
@@ -61,7 +60,7 @@ class CaregiverOut(Out):
     id: int
     family_id: int
     name: str
-    relationship: str
+    relationship: str = Field(validation_alias="relationship_to_children")
     email: str | None
     phone: str | None
     is_primary: bool
@@ -94,6 +93,7 @@ class FamilyPageOut(Out):
 
 
 def child_out(child: Child, today: date, next_screening: NextScreening | None) -> dict:
+    # Field by field: the ages and the next screening are computed for a date.
     uses_corrected = ages.uses_corrected_age(child.date_of_birth, child.gestational_age_weeks, today)
     return ChildOut(
         id=child.id,
@@ -121,17 +121,7 @@ def child_out(child: Child, today: date, next_screening: NextScreening | None) -
 
 
 def caregiver_out(caregiver: Caregiver) -> dict:
-    return CaregiverOut(
-        id=caregiver.id,
-        family_id=caregiver.family_id,
-        name=caregiver.name,
-        relationship=caregiver.relationship_to_children,
-        email=caregiver.email,
-        phone=caregiver.phone,
-        is_primary=caregiver.is_primary,
-        email_opt_in=caregiver.email_opt_in,
-        opted_out_at=caregiver.opted_out_at,
-    ).model_dump(mode="json")
+    return CaregiverOut.model_validate(caregiver).model_dump(mode="json")
 
 
 def _children_out(children: list[Child]) -> list[dict]:
@@ -142,6 +132,7 @@ def _children_out(children: list[Child]) -> list[dict]:
 
 
 def _summary(family: Family, children: dict[int, dict]) -> dict:
+    """A family's list fields; its children come computed (ages, next screening)."""
     return {
         "id": family.id,
         "name": family.name,
@@ -154,15 +145,13 @@ def _summary(family: Family, children: dict[int, dict]) -> dict:
 
 def family_out(family: Family) -> dict:
     children = {c["id"]: c for c in _children_out(family.children)}
-    open_referral_id = db.session.scalar(
-        select(Referral.id).where(Referral.family_id == family.id, Referral.status.in_(ACTIVE_STATUSES))
-    )
+    open_referral_id = referral_queries.active_referral_id(family.id)
     return FamilyOut(
         **_summary(family, children),
         address=family.address,
         created_at=family.created_at,
         updated_at=family.updated_at,
-        caregivers=[caregiver_out(caregiver) for caregiver in family.caregivers],
+        caregivers=[CaregiverOut.model_validate(caregiver) for caregiver in family.caregivers],
         open_referral_id=open_referral_id,
     ).model_dump(mode="json")
 
@@ -258,7 +247,12 @@ def family_update(family_id: int, body: FamilyPatch):
         raise ApiError(422, message, {"assigned_visitor_id": message})
     services.update_family(g.user, family, **changes)
     if reassigning:
-        services.reassign_family(g.user, family, visitor_id, note=note)
+        try:
+            services.reassign_family(g.user, family, visitor_id, note=note)
+        except ServiceError as exc:
+            if exc.field != "note":
+                raise
+            raise ApiError(422, exc.message, {"assignment_note": exc.message}) from exc
     return family_out(family)
 
 

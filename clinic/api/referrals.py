@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from flask import g
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from clinic import clock
 from clinic.api.blueprint import endpoint
-from clinic.api.schemas import Body, Id, Note, Out, text
+from clinic.api.schemas import Body, Id, Note, Out, Patch, ShortText, text
 from clinic.api.screening import PersonOut
-from clinic.cases.models import Family
-from clinic.extensions import db
 from clinic.permissions.roles import SUPERVISOR
-from clinic.permissions.scope import family_scope, get_in_family_scope_or_404
-from clinic.referrals import services
-from clinic.referrals.models import STATUSES, Referral, ReferralSummary
+from clinic.permissions.scope import get_in_family_scope_or_404
+from clinic.referrals import queries, services
+from clinic.referrals.models import STATUSES, Referral
 
 
 class ReasonOut(Out):
@@ -50,22 +47,23 @@ class ReferralOut(Out):
     updated_at: datetime
     reasons: list[ReasonOut]
     summary_ready: bool
+    status_since: datetime
+    service: str | None
+    agency: str | None
+    sent_on: date | None
+    service_contact_on: date | None
+    # Rule 6: the last day for the first contact to be on time, and whether it has passed.
+    contact_deadline: date | None
+    late: bool
 
 
 class ReferralDetailOut(ReferralOut):
     transitions: list[TransitionOut]
 
 
-def _summary_ready(referral_ids: list[int]) -> set[int]:
-    """Which referrals have a compiled summary (without loading the documents)."""
-    if not referral_ids:
-        return set()
-    return set(
-        db.session.scalars(select(ReferralSummary.referral_id).where(ReferralSummary.referral_id.in_(referral_ids)))
-    )
-
-
 def referral_out(referral: Referral, summary_ready: bool, *, detail: bool = False) -> dict:
+    # Field by field: summary_ready is a fact about the stored summary, not an
+    # attribute of the referral; the reasons and moves go through their schemas.
     values = {
         "id": referral.id,
         "family_id": referral.family_id,
@@ -75,6 +73,13 @@ def referral_out(referral: Referral, summary_ready: bool, *, detail: bool = Fals
         "updated_at": referral.updated_at,
         "reasons": [ReasonOut.model_validate(reason) for reason in referral.reasons],
         "summary_ready": summary_ready,
+        "status_since": referral.status_since,
+        "service": referral.service,
+        "agency": referral.agency,
+        "sent_on": referral.sent_on,
+        "service_contact_on": referral.service_contact_on,
+        "contact_deadline": referral.contact_deadline(),
+        "late": referral.is_late(clock.today()),
     }
     if detail:
         return ReferralDetailOut(
@@ -95,19 +100,8 @@ class ReferralQuery(BaseModel):
     response=ReferralOut, list_response=True,
 )
 def referrals_list(query: ReferralQuery):
-    statement = (
-        select(Referral)
-        .join(Family, Referral.family_id == Family.id)
-        .where(family_scope(g.user))
-        .options(selectinload(Referral.reasons))
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-    )
-    if query.status:
-        statement = statement.where(Referral.status == query.status)
-    if query.family_id is not None:
-        statement = statement.where(Referral.family_id == query.family_id)
-    referrals = list(db.session.scalars(statement))
-    ready = _summary_ready([r.id for r in referrals])
+    referrals = queries.referrals_in_scope(g.user, status=query.status, family_id=query.family_id)
+    ready = queries.ids_with_summary([r.id for r in referrals])
     services.record_read(g.user, *referrals)
     return [referral_out(referral, referral.id in ready) for referral in referrals]
 
@@ -120,11 +114,12 @@ def _load(referral_id: int) -> Referral:
 def referral_detail(referral_id: int):
     referral = _load(referral_id)
     services.record_read(g.user, referral)
-    return referral_out(referral, bool(_summary_ready([referral.id])), detail=True)
+    return referral_out(referral, referral.id in queries.ids_with_summary([referral.id]), detail=True)
 
 
 StatusName = text(20)
 OutcomeName = text(30)
+ServiceName = text(40)
 
 
 class TransitionIn(Body):
@@ -132,6 +127,10 @@ class TransitionIn(Body):
     to: StatusName
     outcome: OutcomeName | None = None
     note: Note | None = None
+    # With "to": "sent" (the service checks them, naming the field at fault).
+    service: ServiceName | None = None
+    agency: ShortText | None = None
+    sent_on: date | None = None
 
 
 @endpoint(
@@ -141,5 +140,23 @@ class TransitionIn(Body):
 )
 def referral_transition(referral_id: int, body: TransitionIn):
     referral = _load(referral_id)
-    services.transition(g.user, referral, to=body.to, outcome=body.outcome, note=body.note)
-    return referral_out(referral, bool(_summary_ready([referral.id])), detail=True)
+    services.transition(
+        g.user, referral, to=body.to, outcome=body.outcome, note=body.note,
+        service=body.service, agency=body.agency, sent_on=body.sent_on,
+    )
+    return referral_out(referral, referral.id in queries.ids_with_summary([referral.id]), detail=True)
+
+
+class ReferralPatch(Patch):
+    service_contact_on: date
+
+
+@endpoint(
+    "/referrals/<int:referral_id>", "PATCH",
+    summary="Record the date the family first had contact with the service (a sent referral; staff in scope)",
+    body=ReferralPatch, response=ReferralDetailOut, errors=(409,),
+)
+def referral_update(referral_id: int, body: ReferralPatch):
+    referral = _load(referral_id)
+    services.record_service_contact(g.user, referral, body.service_contact_on)
+    return referral_out(referral, referral.id in queries.ids_with_summary([referral.id]), detail=True)

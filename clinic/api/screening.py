@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from typing import Annotated, Literal
 
 from flask import g
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from clinic.api.blueprint import endpoint
 from clinic.api.errors import ApiError
@@ -61,17 +61,7 @@ class InstrumentOut(Out):
     "/instruments", summary="The milestone checklists (current versions)", response=InstrumentOut, list_response=True
 )
 def instruments_list():
-    return [
-        InstrumentOut(
-            code=i.code,
-            version=i.version,
-            title=i.title,
-            target_age_months=i.target_age_months,
-            window_months=(i.window_min, i.window_max),
-            items=[ItemOut(id=item.id, domain=item.domain, text=item.text) for item in i.items],
-        ).model_dump(mode="json")
-        for i in instruments()
-    ]
+    return [InstrumentOut.model_validate(instrument).model_dump(mode="json") for instrument in instruments()]
 
 
 # Screenings ----------------------------------------------------------------------
@@ -89,29 +79,22 @@ class FollowUpOut(Out):
     family_id: int
     child_id: int | None
     kind: str
-    instrument: str | None
+    instrument: str | None = Field(validation_alias="instrument_code")
     due_on: date
-    time: str | None
+    time: str | None = Field(validation_alias="due_time", description="HH:MM")
     note: str | None
     status: str
     created_by_id: int | None
     completed_at: datetime | None
 
+    @field_validator("time", mode="before")
+    @classmethod
+    def _hours_and_minutes(cls, value: object) -> object:
+        return value.strftime("%H:%M") if isinstance(value, time) else value
+
 
 def follow_up_out(follow_up: FollowUp) -> dict:
-    return FollowUpOut(
-        id=follow_up.id,
-        family_id=follow_up.family_id,
-        child_id=follow_up.child_id,
-        kind=follow_up.kind,
-        instrument=follow_up.instrument_code,
-        due_on=follow_up.due_on,
-        time=follow_up.due_time.strftime("%H:%M") if follow_up.due_time else None,
-        note=follow_up.note,
-        status=follow_up.status,
-        created_by_id=follow_up.created_by_id,
-        completed_at=follow_up.completed_at,
-    ).model_dump(mode="json")
+    return FollowUpOut.model_validate(follow_up).model_dump(mode="json")
 
 
 class ScreeningCreatedOut(Out):
@@ -124,6 +107,7 @@ class ScreeningCreatedOut(Out):
 
 
 def outcome_out(outcome: services.ScreeningOutcome) -> dict:
+    # A plain dict: referral_id is left out, not null, when no referral was touched.
     body = {
         "id": outcome.screening.id,
         "revision": outcome.screening.revision,
@@ -181,6 +165,8 @@ class ScreeningOut(Out):
 
 
 def screening_out(screening: Screening) -> dict:
+    # Field by field: the title, misses and answers come from the instrument version
+    # and the latest revision, not from columns.
     instrument = services.instrument_of(screening)
     return ScreeningOut(
         id=screening.id,
@@ -280,6 +266,7 @@ class RiskFactorOut(Out):
 
 
 def risk_factor_out(risk_factor: RiskFactor) -> dict:
+    # Field by field: the label comes from the catalog version the row names.
     return RiskFactorOut(
         id=risk_factor.id,
         family_id=risk_factor.family_id,

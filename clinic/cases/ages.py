@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
 
 FULL_TERM_WEEKS = 40
 PRETERM_BELOW_WEEKS = 37
@@ -20,18 +21,15 @@ def months_completed(start: date, on: date) -> int:
     """
     if on < start:
         return 0
-    months = (on.year - start.year) * 12 + (on.month - start.month)
-    last_day = calendar.monthrange(on.year, on.month)[1]
-    if on.day < min(start.day, last_day):
-        months -= 1
-    return months
+    # relativedelta counts a month as completed on the same day, or on the last day
+    # of a month too short to have it: rule 1's definition.
+    elapsed = relativedelta(on, start)
+    return elapsed.years * 12 + elapsed.months
 
 
 def add_months(start: date, months: int) -> date:
     """The day on which ``months`` whole months from ``start`` are completed."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    return start + relativedelta(months=months)
 
 
 def due_date(date_of_birth: date, gestational_age_weeks: int | None) -> date:

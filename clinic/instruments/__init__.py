@@ -37,6 +37,10 @@ class Instrument:
     items: tuple[Item, ...]
 
     @property
+    def window_months(self) -> tuple[int, int]:
+        return (self.window_min, self.window_max)
+
+    @property
     def item_ids(self) -> tuple[str, ...]:
         return tuple(item.id for item in self.items)
 

@@ -12,7 +12,7 @@ from clinic.cases.models import Family
 from clinic.extensions import db
 from clinic.pagination import Page, paginate
 from clinic.permissions.scope import family_scope, get_in_family_scope_or_404
-from clinic.referrals.models import Referral, ReferralReason, ReferralSummary, ReferralTransition
+from clinic.referrals.models import ACTIVE_STATUSES, Referral, ReferralReason, ReferralSummary, ReferralTransition
 from clinic.screening.models import Screening
 
 PER_PAGE = 25
@@ -34,13 +34,24 @@ def _reason_count():
     return select(func.count(ReferralReason.id)).where(ReferralReason.referral_id == Referral.id).scalar_subquery()
 
 
-def referral_page(user: User, *, status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page[ReferralRow]:
-    """Referrals in the user's scope, most recently changed first: a count and one
-    query (family, visitor, number of reasons and whether a summary is compiled
-    come in the same row)."""
+def referral_page(
+    user: User,
+    *,
+    status: str | None = None,
+    visitor_id: int | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[ReferralRow]:
+    """Referrals in the user's scope, the longest in their current status first: a
+    count and one query (family, visitor, number of reasons and whether a summary is
+    compiled come in the same row)."""
     conditions = [family_scope(user)]
-    if status:
+    if status == "active":
+        conditions.append(Referral.status.in_(ACTIVE_STATUSES))
+    elif status:
         conditions.append(Referral.status == status)
+    if visitor_id is not None:
+        conditions.append(Family.assigned_visitor_id == visitor_id)
     counted = select(func.count(Referral.id)).join(Family, Referral.family_id == Family.id).where(*conditions)
     visitor = aliased(User)
     query = (
@@ -49,7 +60,7 @@ def referral_page(user: User, *, status: str | None = None, page: int = 1, per_p
         .join(visitor, Family.assigned_visitor_id == visitor.id)
         .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(visitor)))
         .where(*conditions)
-        .order_by(Referral.updated_at.desc(), Referral.id.desc())
+        .order_by(Referral.status_since, Referral.id)
     )
     result = paginate(query, counted, page, per_page, rows=True)
     result.items = [ReferralRow(referral, count, bool(ready)) for referral, count, ready in result.items]
@@ -95,4 +106,36 @@ def screening_referral_reasons(screening: Screening) -> list[ReferralReason]:
             .options(selectinload(ReferralReason.referral))
             .order_by(ReferralReason.id)
         )
+    )
+
+
+def referrals_in_scope(user: User, *, status: str | None = None, family_id: int | None = None) -> list[Referral]:
+    """Referrals the user may see, newest first, with their reasons (two queries)."""
+    statement = (
+        select(Referral)
+        .join(Family, Referral.family_id == Family.id)
+        .where(family_scope(user))
+        .options(selectinload(Referral.reasons))
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
+    if status:
+        statement = statement.where(Referral.status == status)
+    if family_id is not None:
+        statement = statement.where(Referral.family_id == family_id)
+    return list(db.session.scalars(statement))
+
+
+def ids_with_summary(referral_ids: list[int]) -> set[int]:
+    """Which referrals have a compiled summary (without loading the documents)."""
+    if not referral_ids:
+        return set()
+    return set(
+        db.session.scalars(select(ReferralSummary.referral_id).where(ReferralSummary.referral_id.in_(referral_ids)))
+    )
+
+
+def active_referral_id(family_id: int) -> int | None:
+    """The family's referral that is open or reviewed, if any."""
+    return db.session.scalar(
+        select(Referral.id).where(Referral.family_id == family_id, Referral.status.in_(ACTIVE_STATUSES))
     )

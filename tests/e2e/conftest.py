@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import service_unavailable
+from tests.conftest import fresh_totp_code, service_unavailable
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -76,13 +76,17 @@ def page(browser, live_server):
 
 @pytest.fixture
 def sign_in(page):
-    """``sign_in(user)``: through the form, as a person does; ends on the caseload."""
+    """``sign_in(user)``: through the form, as a person does; ends on the worklist."""
 
     def _sign_in(user, password: str = PASSWORD) -> None:
         page.goto("/login")
         page.get_by_label("Email", exact=True).fill(user.email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("/")
+        if user.totp_secret:
+            page.wait_for_url("/login/code")
+            page.get_by_label("Code").fill(fresh_totp_code(user))
+            page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("/worklist")
 
     return _sign_in

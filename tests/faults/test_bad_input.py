@@ -259,6 +259,7 @@ def test_every_page_refuses_a_control_character_in_the_query_string(app, world, 
     for _rule, path in _pages(app, world["mine"].ids):
         for query in (f"q=a{bad}b", f"status={bad}", f"page=1{bad}", f"family_id={bad}", f"x{bad}=1"):
             response = browser.get(f"{path}?{query}")
+            response.close()
             if response.status_code != 400:
                 problems.append(f"{path}?{query}: {response.status_code}")
     assert "\n".join(problems) == ""
@@ -271,7 +272,9 @@ def test_integer_query_parameters_beyond_the_database_answer_404(app, world):
         for name in ("page", "family_id"):
             for value in (TOO_BIG, -TOO_BIG - 1, 10**30):
                 response = browser.get(f"{path}?{name}={value}")
-                if response.status_code not in (200, 404) or response.status_code >= 500:
+                response.close()  # a streamed answer (the audit CSV) ends its request here
+                # 302: a page that sends the person elsewhere (the second-factor set-up).
+                if response.status_code not in (200, 302, 404):
                     problems.append(f"{path}?{name}={value}: {response.status_code}")
     assert "\n".join(problems) == ""
     assert browser.get(f"/mail?family_id={TOO_BIG}").status_code == 404
