@@ -41,7 +41,7 @@ MAIL, SUMMARIES, PERIODIC = "mail", "summaries", "periodic"
 TASK_QUEUES = {
     "clinic.mail.tasks.deliver_email": MAIL,
     "clinic.referrals.tasks.compile_referral_summary": SUMMARIES,
-    "clinic.mail.tasks.send_reminders": PERIODIC,
+    "clinic.worklist.tasks.send_reminders": PERIODIC,
     "clinic.mail.tasks.sweep_outbox": PERIODIC,
     "clinic.referrals.tasks.sweep_referral_summaries": PERIODIC,
 }

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from clinic.cases.models import Caregiver
 from clinic.mail.delivery import deliver
 from clinic.mail.models import OutboxMessage
-from clinic.mail.reminders import run_reminders
+from clinic.worklist.reminders import run_reminders
 from tests.factories import CaregiverFactory, FamilyFactory, FollowUpFactory, UserFactory
 
 TODAY = date(2026, 3, 2)

@@ -19,7 +19,8 @@ from clinic.extensions import db as _db
 from clinic.mail.delivery import CLAIM_LEASE, MAX_ATTEMPTS, claim, deliver
 from clinic.mail.models import OutboxMessage
 from clinic.mail.outbox import retry_failed, sweep
-from clinic.mail.reminders import due_reminders, run_reminders
+from clinic.mail.reminders import due_reminders
+from clinic.worklist.reminders import run_reminders
 from tests.conftest import TARGET
 from tests.factories import AdminFactory, CaregiverFactory, FamilyFactory, FollowUpFactory, UserFactory
 

@@ -35,7 +35,7 @@ def test_every_task_has_its_queue_and_a_worker_consumes_them_all(app):
     assert routes == {
         "clinic.mail.tasks.deliver_email": "clinic.mail",
         "clinic.referrals.tasks.compile_referral_summary": "clinic.summaries",
-        "clinic.mail.tasks.send_reminders": "clinic.periodic",
+        "clinic.worklist.tasks.send_reminders": "clinic.periodic",
         "clinic.mail.tasks.sweep_outbox": "clinic.periodic",
         "clinic.referrals.tasks.sweep_referral_summaries": "clinic.periodic",
     }
