@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Every queue (clinic/dispatch.py): default, mail, summaries, periodic sweeps.
+QUEUES := clinic,clinic.mail,clinic.summaries,clinic.periodic
 
 .PHONY: install run lint test test-sqlite test-postgresql deploy-check clean
 
@@ -20,17 +22,16 @@ install: $(STAMP)
 
 # Migrate, load the demo clinic into an empty database, then serve the web app with
 # a Celery worker and beat beside it (embedded broker: no Redis, no SMTP needed).
+# Ctrl-C (or SIGTERM) stops them all: bin/run.py.
 run: install
 	$(BIN)/clinic db upgrade
 	$(BIN)/clinic demo --if-empty
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A worker worker --beat --loglevel=INFO --concurrency=2 & \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'clinic:create_app()'
+	$(BIN)/python bin/run.py --bind $(HOST):$(PORT) --queues $(QUEUES)
 
 # The whole suite on SQLite, then again on PostgreSQL (skipped, and said so, when
 # PostgreSQL is not answering, unless CLINIC_REQUIRE_SERVICES=1).
 lint: install
-	$(BIN)/ruff check clinic worker tests migrations deploy
+	$(BIN)/ruff check clinic worker tests migrations deploy bin bench
 	$(BIN)/lint-imports
 
 test: install lint

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from celery import Celery, Task
 from flask import Flask, current_app
+from kombu import Queue
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from clinic.db import after_commit
@@ -31,6 +32,24 @@ from clinic.extensions import db
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "clinic"
+
+# Each kind of work has a queue of its own, so an email is never stuck behind a
+# burst of summary compiles (2–6 s each) and the sweeps always run. A worker
+# consumes all of them by default (``task_queues``); ``-Q`` can split them across
+# workers. Queues are named after the default queue: ``clinic.mail`` and so on.
+MAIL, SUMMARIES, PERIODIC = "mail", "summaries", "periodic"
+TASK_QUEUES = {
+    "clinic.mail.tasks.deliver_email": MAIL,
+    "clinic.referrals.tasks.compile_referral_summary": SUMMARIES,
+    "clinic.worklist.tasks.send_reminders": PERIODIC,
+    "clinic.mail.tasks.sweep_outbox": PERIODIC,
+    "clinic.referrals.tasks.sweep_referral_summaries": PERIODIC,
+}
+
+
+def queue_names(default: str = DEFAULT_QUEUE) -> list[str]:
+    """Every queue a worker consumes: the default one, then mail, summaries, periodic."""
+    return [default] + [f"{default}.{kind}" for kind in (MAIL, SUMMARIES, PERIODIC)]
 
 _init_lock = threading.Lock()
 
@@ -101,6 +120,7 @@ def celery_settings(flask_app: Flask) -> dict:
     if broker_url == "filesystem://":
         broker_url = "filesystem://localhost/"  # the host is ignored; naming one stops kombu warning
     result_backend = config.get("CELERY_RESULT_BACKEND")
+    default_queue = config.get("CELERY_TASK_DEFAULT_QUEUE") or DEFAULT_QUEUE
     settings = {
         "broker_url": broker_url,
         "result_backend": result_backend,
@@ -115,7 +135,9 @@ def celery_settings(flask_app: Flask) -> dict:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "task_default_queue": config.get("CELERY_TASK_DEFAULT_QUEUE") or DEFAULT_QUEUE,
+        "task_default_queue": default_queue,
+        "task_queues": [Queue(name) for name in queue_names(default_queue)],
+        "task_routes": {name: {"queue": f"{default_queue}.{kind}"} for name, kind in TASK_QUEUES.items()},
         # A broker that is down must not hold a web request for long: the sweep
         # re-sends what could not be queued.
         "task_publish_retry_policy": {

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from clinic.forms import NAME_MAX, NOTE_MAX
+from clinic.forms import NAME_MAX, NOTE_MAX, Form
 from clinic.referrals.loop import SERVICE_LABELS, SERVICES
 from clinic.referrals.models import OUTCOMES
 
@@ -21,7 +20,7 @@ OUTCOME_LABELS = {
 MOVE_LABELS = {"reviewed": "Mark reviewed", "sent": "Mark sent to the service", "closed": "Close the referral"}
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     """``to`` is the move the page offered; the service refuses it (a conflict) when the
     referral has moved since the page was shown. The service fields are shown (and
     read) only when the move is to ``sent``; an empty date sent means today."""
@@ -42,7 +41,7 @@ class TransitionForm(FlaskForm):
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
 
-class ServiceContactForm(FlaskForm):
+class ServiceContactForm(Form):
     service_contact_on = DateField(
         "Date of the family's first contact with the service",
         validators=[InputRequired(message="Give the date of the first contact.")],

@@ -1,7 +1,7 @@
 """program report indexes: screenings, referrals, risk factors and observations by date
 
 Revision ID: 9c3d5e7f1a20
-Revises: 5b7e1c0d9a42
+Revises: b7c41e2d9a60
 Create Date: 2026-12-02 15:30:00
 
 Rule 11's report selects each of these by a period; the screenings' index on
@@ -11,7 +11,7 @@ Rule 11's report selects each of these by a period; the screenings' index on
 from alembic import op
 
 revision = '9c3d5e7f1a20'
-down_revision = '5b7e1c0d9a42'
+down_revision = 'b7c41e2d9a60'
 branch_labels = None
 depends_on = None
 

@@ -1,21 +1,26 @@
 """Fixtures of the worker tests: a referral with a case behind it, built through the
-same services the app uses."""
+same services the app uses; real worker processes and a Redis queue of the test's own."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+import redis
 
 from clinic import clock
 from clinic.auth.models import Team, User
 from clinic.cases.ages import add_months
 from clinic.cases.models import Caregiver, Child, Family
+from clinic.dispatch import queue_names
 from clinic.instruments import get_instrument
 from clinic.referrals.models import Referral
 from clinic.screening import services as screening
+from tests.conftest import redis_url
 from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
+from tests.worker.processes import WorkerProcess
 
 
 @dataclass
@@ -78,3 +83,28 @@ def case(db) -> Case:
     db.session.refresh(referral)
     assert referral.reasons_revision == 2
     return Case(team, supervisor, visitor, family, caregiver, child, preterm, referral)
+
+
+@pytest.fixture
+def redis_queue():
+    """Real Redis, and a queue of this test's own so parallel runs never share work."""
+    url = redis_url()
+    queue = f"clinic-test-{uuid.uuid4().hex[:12]}"
+    yield {"CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url, "CELERY_TASK_DEFAULT_QUEUE": queue}
+    client = redis.Redis.from_url(url)
+    client.delete(*queue_names(queue))
+    client.close()
+
+
+@pytest.fixture
+def workers(tmp_path):
+    started: list[WorkerProcess] = []
+
+    def start(config: dict, name: str = "worker") -> WorkerProcess:
+        process = WorkerProcess(config, tmp_path / f"{name}.log", name=name).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

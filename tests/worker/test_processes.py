@@ -10,11 +10,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 from sqlalchemy import func, select, update
 
 from clinic import clock
@@ -24,7 +22,6 @@ from clinic.extensions import db as _db
 from clinic.mail.models import OutboxMessage
 from clinic.mail.outbox import queue_email
 from clinic.referrals.models import Referral, ReferralSummary
-from tests.conftest import redis_url
 from tests.factories import (
     CaregiverFactory,
     FamilyFactory,
@@ -34,7 +31,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.mail.smtp import SmtpServer, free_port
-from tests.worker.processes import ROOT, WorkerProcess, broker, wait_until
+from tests.worker.processes import ROOT, broker, wait_until
 from worker.celery_app import celery_for
 
 pytestmark = pytest.mark.services
@@ -49,31 +46,6 @@ def app_config(database_url: str, **overrides) -> dict:
         "MAIL_SERVER": None,
         **overrides,
     }
-
-
-@pytest.fixture
-def redis_queue():
-    """Real Redis, and a queue of this test's own so parallel runs never share work."""
-    url = redis_url()
-    queue = f"clinic-test-{uuid.uuid4().hex[:12]}"
-    yield {"CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url, "CELERY_TASK_DEFAULT_QUEUE": queue}
-    client = redis.Redis.from_url(url)
-    client.delete(queue)
-    client.close()
-
-
-@pytest.fixture
-def workers(tmp_path):
-    started: list[WorkerProcess] = []
-
-    def start(config: dict, name: str = "worker") -> WorkerProcess:
-        process = WorkerProcess(config, tmp_path / f"{name}.log", name=name).start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 def run_task(app, name: str, *args, timeout: float = 30):
