@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from flask import Flask, abort, g, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, abort, current_app, g, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from clinic import config as config_module
-from clinic import extensions
+from clinic import db as db_module
+from clinic import extensions, text
 from clinic.permissions.roles import PUBLIC, role_allows
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = text.ClinicRequest
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
@@ -95,6 +102,11 @@ def _register_request_lifecycle(app: Flask) -> None:
     from clinic.auth import sessions
 
     @app.before_request
+    def refuse_control_characters_in_address():
+        """The path and query string, for every route, before anything reads them."""
+        text.check_address(request.path, request.args)
+
+    @app.before_request
     def enforce_access_rule():
         """Load the user, then apply the route's declared rule (404 when undeclared)."""
         view = app.view_functions.get(request.endpoint or "")
@@ -121,11 +133,16 @@ def _register_request_lifecycle(app: Flask) -> None:
     @app.after_request
     def commit_or_roll_back(response):
         """One transaction per request: commit on success, roll back otherwise."""
-        if response.status_code < 400:
-            extensions.db.session.commit()
-        else:
-            extensions.db.session.rollback()
-        audit.write_kept_events()
+        try:
+            if response.status_code < 400:
+                extensions.db.session.commit()
+            else:
+                extensions.db.session.rollback()
+            audit.write_kept_events()
+        except Exception as exc:
+            if not db_module.unavailable(exc):
+                raise
+            return database_unavailable(exc)
         return response
 
     @app.after_request
@@ -143,8 +160,49 @@ def _register_request_lifecycle(app: Flask) -> None:
         return response
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: Exception):
+    """503 with Retry-After for a request the database failed (``db.unavailable``).
+
+    The transaction is rolled back whole: nothing of the request is saved. The API
+    answers in its error shape; a page that was posted comes back with the entries
+    in a form that posts them again.
+    """
+    from clinic.api.errors import error_response
+
+    log.warning("database unavailable during %s %s: %s", request.method, request.path, type(exc).__name__)
+    try:
+        extensions.db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+        extensions.db.session.invalidate()
+    message = "The database did not answer; nothing was saved. Try again in a few seconds."
+    if request.path.startswith("/api/"):
+        response = error_response(503, "unavailable", message)
+    else:
+        # Rendered without the context processors, which would ask the database
+        # for the signed-in user.
+        templates = current_app.jinja_env
+        if request.method == "POST":
+            entries = [(name, value) for name, value in request.form.items(multi=True) if name != "csrf_token"]
+            page = templates.get_template("unsaved.html").render(entries=entries, request=request, user=None)
+        else:
+            page = templates.get_template("error.html").render(error=ServiceUnavailable(message), user=None)
+        response = make_response(page, 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _register_error_pages(app: Flask) -> None:
     from clinic.api.errors import answer_http_error
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_error(exc: Exception):
+        if not db_module.unavailable(exc):
+            raise exc
+        return database_unavailable(exc)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -4,21 +4,37 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
 def _secret_key(instance_path: Path) -> str:
-    """The SECRET_KEY, or one generated once and kept in the instance folder."""
+    """The SECRET_KEY, or one generated once and kept in the instance folder.
+
+    Many processes may start at once on a new instance folder (web workers, the
+    worker, test processes). The key is written to a temporary file first and then
+    linked into place, which fails when the name exists: every process reads the
+    one key that won, and nobody ever reads a half-written file.
+    """
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     key_file = instance_path / "secret_key"
     if not key_file.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
+        fd, temporary = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(temporary, key_file)
+            except FileExistsError:
+                pass  # another process won the race: its key is the key
+        finally:
+            os.unlink(temporary)
     return key_file.read_text().strip()
 
 

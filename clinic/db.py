@@ -12,6 +12,8 @@ from flask import current_app
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -66,17 +68,35 @@ def engine_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs) -> Engine:
+# Seconds a SQLite writer waits for the lock before "database is locked".
+SQLITE_BUSY_TIMEOUT = 30
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Is ``exc`` the database failing to answer (a dropped connection, a lock not
+    granted in time, no free connection), rather than a fault of the request?
+
+    Such a request was rolled back whole; the same request a moment later can
+    succeed, so it answers 503 with Retry-After rather than 500.
+    """
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def make_engine(
+    url: str, *, sqlite_immediate: bool = True, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs
+) -> Engine:
     url = engine_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        _sqlite_transactions(engine, immediate=sqlite_immediate)
+        engine = create_engine(url, connect_args={"timeout": sqlite_busy_timeout}, **kwargs)
+        _sqlite_transactions(engine, immediate=sqlite_immediate, busy_timeout=sqlite_busy_timeout)
     else:
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
     return engine
 
 
-def _sqlite_transactions(engine: Engine, *, immediate: bool) -> None:
+def _sqlite_transactions(engine: Engine, *, immediate: bool, busy_timeout: float) -> None:
     """Real transactions on SQLite: foreign keys on, WAL, explicit BEGIN.
 
     WAL lets readers and the one writer proceed together (web and worker share the
@@ -96,7 +116,7 @@ def _sqlite_transactions(engine: Engine, *, immediate: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -133,7 +153,9 @@ class Database:
 
     def init_app(self, app) -> None:
         app.extensions["clinic.db"] = make_engine(
-            app.config["DATABASE_URL"], sqlite_immediate=app.config["SQLITE_BEGIN_IMMEDIATE"]
+            app.config["DATABASE_URL"],
+            sqlite_immediate=app.config["SQLITE_BEGIN_IMMEDIATE"],
+            sqlite_busy_timeout=app.config.get("SQLITE_BUSY_TIMEOUT", SQLITE_BUSY_TIMEOUT),
         )
 
         @app.teardown_appcontext

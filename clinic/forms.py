@@ -4,12 +4,56 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_wtf import FlaskForm
+from wtforms import FormField, TextAreaField
 
+from clinic import text
 from clinic.errors import ServiceError
 from clinic.extensions import db
 
 NAME_MAX = 200
 NOTE_MAX = 5000
+
+
+class Form(FlaskForm):
+    """The base of every form of the app.
+
+    Besides its fields' own checks, every submitted input (the form's fields and the
+    inputs a page adds by name, like a checklist's answers) goes through
+    :mod:`clinic.text`: a control character, or a line break outside a text area,
+    refuses the form with the error beside the field (above the form for an input
+    that is not a field), and the user's typing is shown again.
+    """
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return self._refuse_control_characters() and valid
+
+    def _refuse_control_characters(self) -> bool:
+        fields = {field.name: field for field in _leaf_fields(self)}
+        clean = True
+        for name in request.form:
+            field = fields.get(name)
+            multiline = isinstance(field, TextAreaField)
+            message = text.problem(name) or next(
+                filter(None, (text.problem(value, multiline=multiline) for value in request.form.getlist(name))),
+                None,
+            )
+            if message is None:
+                continue
+            clean = False
+            if field is not None:
+                field.errors = [*field.errors, message]
+            elif message not in self.form_errors:
+                self.form_errors.append(message)
+        return clean
+
+
+def _leaf_fields(form):
+    for field in form:
+        if isinstance(field, FormField):
+            yield from _leaf_fields(field.form)
+        else:
+            yield field
 
 
 def optional_int(value) -> int | None:

@@ -1,21 +1,21 @@
-from flask_wtf import FlaskForm
+
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from clinic.auth.models import ROLES
 from clinic.auth.passwords import MAX_LENGTH, MIN_LENGTH
-from clinic.forms import optional_int
+from clinic.forms import Form, optional_int
 
 PASSWORD_LENGTH = Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=320)])
     role = SelectField("Role", choices=[SelectChoice(r, r.replace("_", " ").capitalize()) for r in ROLES])
@@ -30,17 +30,17 @@ class StaffForm(FlaskForm):
         return self._fields.get(self.SERVICE_FIELDS.get(service_field, service_field))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField("New password", validators=[DataRequired(), PASSWORD_LENGTH])
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField("Team name", validators=[DataRequired(), Length(max=200)])
 
 
-class TeamSupervisorForm(FlaskForm):
+class TeamSupervisorForm(Form):
     supervisor_id = SelectField("Supervisor", coerce=optional_int, validators=[Optional()])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A form with only the CSRF token, for buttons that change something."""

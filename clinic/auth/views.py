@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import flash, g, redirect, render_template, request, url_for
 
+from clinic import text
 from clinic.auth import services, sessions
 from clinic.auth.blueprint import bp
 from clinic.auth.forms import LoginForm
@@ -27,8 +30,18 @@ def login():
 
 
 def _local_target(target: str | None) -> str | None:
-    """The page to return to after sign-in, only when it is a path on this site."""
+    """The page to return to after sign-in, only when it is a path on this site.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash,
+    so ``/\t/evil.example`` or ``/\\evil.example`` would leave the site: anything
+    with a control character, a backslash, a scheme or a host falls back.
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if text.problem(target) or any(ord(c) in (0x85, 0x2028, 0x2029) for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target
 

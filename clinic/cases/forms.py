@@ -7,12 +7,10 @@ beside the field it names with :func:`clinic.forms.show_service_errors`.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -20,11 +18,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import Form as NestedForm
 from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES
-from clinic.forms import NAME_MAX, NOTE_MAX, optional_int
+from clinic.forms import NAME_MAX, NOTE_MAX, Form, optional_int
 
 
 class _CaregiverFields:
@@ -48,11 +47,11 @@ class _CaregiverFields:
         }
 
 
-class CaregiverForm(_CaregiverFields, FlaskForm):
+class CaregiverForm(_CaregiverFields, Form):
     pass
 
 
-class FirstCaregiverForm(_CaregiverFields, Form):
+class FirstCaregiverForm(_CaregiverFields, NestedForm):
     """The optional first caregiver on the new-family form: checked only when filled."""
 
     is_primary = BooleanField("Primary caregiver", default=True)
@@ -64,7 +63,7 @@ class FirstCaregiverForm(_CaregiverFields, Form):
         return self.is_blank() or super().validate(extra_validators)
 
 
-class FamilyForm(FlaskForm):
+class FamilyForm(Form):
     name = StringField("Family name", validators=[DataRequired(), Length(max=NAME_MAX)])
     language = SelectField("Preferred language", choices=[SelectChoice(code, label) for code, label in LANGUAGES.items()], default="en")
     address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
@@ -91,16 +90,16 @@ class NewFamilyForm(FamilyForm):
         return [] if self.caregiver.form.is_blank() else [self.caregiver.form.service_values()]
 
 
-class FamilyStatusForm(FlaskForm):
+class FamilyStatusForm(Form):
     status = HiddenField(validators=[AnyOf(FAMILY_STATUSES)])
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     assigned_visitor_id = SelectField("New home visitor", coerce=optional_int, validators=[DataRequired()])
     note = TextAreaField("Note for the history (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
 
-class ChildForm(FlaskForm):
+class ChildForm(Form):
     first_name = StringField("First name", validators=[DataRequired(), Length(max=NAME_MAX)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=NAME_MAX)])
     # InputRequired, not DataRequired: DataRequired would replace the "not a real

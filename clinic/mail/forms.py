@@ -1,12 +1,14 @@
 """Forms of the mail pages (CSRF-protected like every form)."""
 
-from flask_wtf import FlaskForm
+
 from wtforms import SubmitField
 
+from clinic.forms import Form
 
-class UnsubscribeForm(FlaskForm):
+
+class UnsubscribeForm(Form):
     submit = SubmitField()
 
 
-class RetryForm(FlaskForm):
+class RetryForm(Form):
     submit = SubmitField("Try again")

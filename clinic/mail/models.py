@@ -11,8 +11,10 @@ from clinic.db import Base, TimestampMixin
 
 # queued → sending → sent, or back to queued (a failed attempt, with backoff) and in
 # the end failed; kept: no MAIL_SERVER, shown by the mail viewer and never sent;
-# cancelled: the reason for a queued reminder went away before it could be sent.
-OUTBOX_STATUSES = ("queued", "sending", "sent", "kept", "failed", "cancelled")
+# cancelled: the reason for a queued reminder went away before it could be sent;
+# unknown: handed to the SMTP server, but the result was never recorded (the
+# sender died or lost the database): not sent again unless staff decide so.
+OUTBOX_STATUSES = ("queued", "sending", "sent", "kept", "failed", "cancelled", "unknown")
 
 
 class OutboxMessage(TimestampMixin, Base):
@@ -20,6 +22,9 @@ class OutboxMessage(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(f"status IN {OUTBOX_STATUSES}", name="status"),
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        # The reminder pass asks, for every due follow-up and caregiver, whether a
+        # reminder exists already (NOT EXISTS): this answers it without a scan.
+        Index("ix_outbox_messages_follow_up_id_caregiver_id", "follow_up_id", "caregiver_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,4 +52,8 @@ class OutboxMessage(TimestampMixin, Base):
     # sender's claim lapses.
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # The sender holding the claim (while sending), and when it started handing the
+    # message to the SMTP server: a lapsed claim with a hand-over may have gone out.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    handed_over_at: Mapped[datetime | None]
 

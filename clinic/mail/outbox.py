@@ -153,14 +153,26 @@ def sweep(now: datetime | None = None, limit: int = 500) -> list[int]:
     """Queue again the rows whose task was lost or whose backoff is over.
 
     A row still ``sending`` after its claim lapsed belongs to a sender that died (or
-    hangs); it goes back to ``queued``. Each row taken gets a new deadline, so the
+    hangs, or lost the database): it goes back to ``queued`` when it was never
+    handed to the SMTP server, and becomes ``unknown`` when it was. Each row taken gets a new deadline, so the
     next sweep does not queue it again while its task waits in the broker.
     """
     now = now or utcnow()
+    lapsed = (OutboxMessage.status == "sending", OutboxMessage.next_attempt_at <= now)
+    # Handed over and never recorded: the server may have it. Not sent again.
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at <= now)
-        .values(status="queued")
+        .where(*lapsed, OutboxMessage.handed_over_at.is_not(None))
+        .values(
+            status="unknown",
+            next_attempt_at=None,
+            claim_token=None,
+            last_error="The mail server may have accepted this email; its sender lost the result.",
+        )
+    )
+    # Never handed over: nothing went out, so it is simply queued again.
+    db.session.execute(
+        update(OutboxMessage).where(*lapsed, OutboxMessage.handed_over_at.is_(None)).values(status="queued", claim_token=None)
     )
     ids = list(
         db.session.scalars(
@@ -181,8 +193,10 @@ def sweep(now: datetime | None = None, limit: int = 500) -> list[int]:
 
 
 def retry_failed(message: OutboxMessage) -> bool:
-    """Give a failed email a fresh round of attempts (an admin fixed the cause)."""
-    if message.status != "failed" or not current_app.config.get("MAIL_SERVER"):
+    """Give a failed email a fresh round of attempts (an admin fixed the cause), or
+    send an ``unknown`` one again (staff judged a possible second copy better than
+    none; it carries the same Message-ID)."""
+    if message.status not in ("failed", "unknown") or not current_app.config.get("MAIL_SERVER"):
         return False
     message.status = "queued"
     message.attempts = 0

@@ -45,8 +45,9 @@ def outbox_page(
 
 
 def mail_log(page: int = 1, per_page: int = PER_PAGE) -> Page[OutboxMessage]:
-    """For admins: emails that failed, and those retrying after an error."""
-    condition = (OutboxMessage.status == "failed") | (
+    """For admins: emails that failed or may have gone out (unknown), and those
+    retrying after an error."""
+    condition = OutboxMessage.status.in_(("failed", "unknown")) | (
         (OutboxMessage.status == "queued") & OutboxMessage.last_error.is_not(None)
     )
     query = select(OutboxMessage).where(condition).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
@@ -65,7 +66,7 @@ def family_mail_panel(family: Family) -> FamilyMailPanel:
     failed = list(
         db.session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.family_id == family.id, OutboxMessage.status == "failed")
+            .where(OutboxMessage.family_id == family.id, OutboxMessage.status.in_(("failed", "unknown")))
             .order_by(OutboxMessage.created_at.desc())
             .limit(FAMILY_PANEL_FAILED)
         )

@@ -83,6 +83,7 @@ def due_reminders(today: date) -> Select:
             Caregiver.name.label("caregiver_name"),
             Caregiver.email,
             User.name.label("visitor_name"),
+            User.email.label("visitor_email"),
         )
         .join(Family, Family.id == FollowUp.family_id)
         .join(Caregiver, Caregiver.family_id == FollowUp.family_id)
@@ -110,6 +111,7 @@ def family_reminders(today: date) -> list[dict]:
         context = {
             "caregiver_name": row.caregiver_name,
             "visitor_name": row.visitor_name,
+            "visitor_email": row.visitor_email,
             # What the family is told: a visit or a call, never what it is about.
             "kind": "call" if row.kind == "call" else "visit",
             "date": format_date(row.due_on, format="full", locale=language),

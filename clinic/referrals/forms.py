@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from clinic.forms import NOTE_MAX
+from clinic.forms import NOTE_MAX, Form
 from clinic.referrals.models import OUTCOMES
 
 OUTCOME_LABELS = {
@@ -19,7 +18,7 @@ OUTCOME_LABELS = {
 MOVE_LABELS = {"reviewed": "Mark reviewed", "sent": "Mark sent to the specialist", "closed": "Close the referral"}
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     """``to`` is the move the page offered; the service refuses it (a conflict) when the
     referral has moved since the page was shown."""
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
-from clinic import clock
+from clinic import clock, text
 from clinic.cases.models import FOLLOW_UP_KINDS
-from clinic.forms import NOTE_MAX, optional_int
+from clinic.forms import NOTE_MAX, Form, optional_int
 
 DATE_MESSAGE = "Give a real date (YYYY-MM-DD)."
 RESPONSE_LABELS = {"yes": "Yes", "sometimes": "Sometimes", "not_yet": "Not yet"}
@@ -46,7 +45,11 @@ class KeyedInputs:
                 for name in formdata
                 if name.startswith(start)
             }
-        self.errors: dict[str, str] = {}
+        # Each answer and cue note is one line; the form refuses the whole
+        # submission (clinic.forms.Form), these put the reason beside the row.
+        self.errors: dict[str, str] = {
+            key: message for key, value in self.values.items() if (message := text.problem(value))
+        }
 
     def name(self, key: str) -> str:
         return f"{self.prefix}-{key}"
@@ -78,7 +81,7 @@ def member_choices(members, label_of, none_label: str) -> list[SelectChoice]:
     return [SelectChoice("", none_label)] + [SelectChoice(str(member.id), label_of(member)) for member in members]
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(Form):
     """The fixed fields of the screening page; the answers are ``responses-<item id>``."""
 
     instrument = HiddenField(validators=[InputRequired(message="Choose an instrument.")])
@@ -88,14 +91,14 @@ class ScreeningForm(FlaskForm):
     notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
 
-class AmendmentForm(FlaskForm):
+class AmendmentForm(Form):
     reason = TextAreaField(
         "Why are the answers corrected?",
         validators=[DataRequired(message="Say why the answers are corrected."), Length(max=NOTE_MAX)],
     )
 
 
-class RiskFactorForm(FlaskForm):
+class RiskFactorForm(Form):
     """``code`` choices are the catalog entries for a child or for a caregiver, by category."""
 
     code = SelectField("Risk factor", validators=[InputRequired(message="Choose a risk factor.")])
@@ -105,13 +108,13 @@ class RiskFactorForm(FlaskForm):
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
 
-class ResolveRiskFactorForm(FlaskForm):
+class ResolveRiskFactorForm(Form):
     resolved_on = DateField(
         "Date resolved", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
     )
 
 
-class ObservationForm(FlaskForm):
+class ObservationForm(Form):
     """The fixed fields of an observation; each cue is ``ratings-<cue id>`` with an
     optional ``cue_notes-<cue id>``. Child and caregiver choices come from the family."""
 
@@ -123,7 +126,7 @@ class ObservationForm(FlaskForm):
     notes = TextAreaField("Overall notes (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     kind = SelectField("Kind", choices=[SelectChoice(kind, FOLLOW_UP_KIND_LABELS[kind]) for kind in FOLLOW_UP_KINDS])
     due_on = DateField("Due on", validators=[InputRequired()], invalid_value_message=DATE_MESSAGE)
     time = TimeField(
@@ -133,5 +136,5 @@ class FollowUpForm(FlaskForm):
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
 
-class FollowUpStatusForm(FlaskForm):
+class FollowUpStatusForm(Form):
     status = HiddenField(validators=[AnyOf(("done", "cancelled"))])

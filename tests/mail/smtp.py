@@ -24,7 +24,9 @@ class Recorder:
 
     def __init__(self, refuse: set[str] | None = None):
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # each message as it came over the wire
         self.refuse = refuse or set()
+        self.refuse_data: str | None = None  # an answer such as "554 ..." to every message
         self.hold = threading.Event()  # while set, a client waits in EHLO
         self.greeted = threading.Event()  # a client said EHLO
 
@@ -42,6 +44,9 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_data:
+            return self.refuse_data
+        self.raw.append(envelope.original_content)
         self.messages.append(message_from_bytes(envelope.content, policy=default))
         return "250 OK"
 
