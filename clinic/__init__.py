@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, make_response, render_template, request
+from flask import Flask, abort, current_app, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from clinic.admin.blueprint import bp as admin_bp
     from clinic.api import auth_views, caseload, cases, referrals, screening, summary  # noqa: F401
     from clinic.api.blueprint import bp as api_bp
+    from clinic.auth import account_views as _account_views  # noqa: F401
     from clinic.auth import views as _auth_views  # noqa: F401
     from clinic.auth.blueprint import bp as auth_bp
     from clinic.cases import views as _cases_views  # noqa: F401
@@ -128,6 +129,8 @@ def _register_request_lifecycle(app: Flask) -> None:
             return extensions.login_manager.unauthorized()
         if not role_allows(user, rule):
             abort(403)
+        if request.blueprint != "api" and sessions.second_factor_setup_required(user, request.endpoint):
+            return redirect(url_for("auth.second_factor_setup"))
         return None
 
     @app.after_request
@@ -154,9 +157,12 @@ def _register_request_lifecycle(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
         )
-        if request.blueprint != "api" and current_user_is_signed_in():
-            # Pages with health information are never kept in a shared cache.
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.blueprint == "api" or request.endpoint in NO_STORE_PUBLIC_ENDPOINTS or current_user_is_signed_in():
+            # Health information, tokens and a family's contact details are never kept
+            # in a cache: every API answer, every signed-in page, the unsubscribe page.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["PUBLIC_URL"].startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 
@@ -211,6 +217,11 @@ def _register_error_pages(app: Flask) -> None:
         if api_answer is not None:
             return api_answer
         return render_template("error.html", error=exc), exc.code or 500
+
+
+# Public pages that still must not be cached: the unsubscribe page names the
+# caregiver; the password link page and the code step belong to one person.
+NO_STORE_PUBLIC_ENDPOINTS = frozenset({"mail.unsubscribe", "mail.unsubscribe_one_click", "auth.set_password", "auth.login_code"})
 
 
 def current_user_is_signed_in() -> bool:

@@ -2,7 +2,7 @@
 and an index for the reminder pass's NOT EXISTS check.
 
 Revision ID: b7c41e2d9a60
-Revises: 44e0db11398d
+Revises: 2fe65af7dc63
 Create Date: 2026-12-02 15:15:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import clinic.db
 
 revision = 'b7c41e2d9a60'
-down_revision = '44e0db11398d'
+down_revision = '2fe65af7dc63'
 branch_labels = None
 depends_on = None
 

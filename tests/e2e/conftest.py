@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import service_unavailable
+from tests.conftest import fresh_totp_code, service_unavailable
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -83,6 +83,10 @@ def sign_in(page):
         page.get_by_label("Email", exact=True).fill(user.email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
+        if user.totp_secret:
+            page.wait_for_url("/login/code")
+            page.get_by_label("Code").fill(fresh_totp_code(user))
+            page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("/")
 
     return _sign_in
