@@ -73,7 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     importing them here, in the factory, is what wires a package into the app."""
     from clinic.admin import views as _admin_views  # noqa: F401
     from clinic.admin.blueprint import bp as admin_bp
-    from clinic.api import auth_views, caseload, cases, referrals, screening, summary  # noqa: F401
+    from clinic.api import auth_views, caseload, cases, referrals, screening, summary, worklist  # noqa: F401
     from clinic.api.blueprint import bp as api_bp
     from clinic.auth import account_views as _account_views  # noqa: F401
     from clinic.auth import views as _auth_views  # noqa: F401
@@ -88,8 +88,11 @@ def _register_blueprints(app: Flask) -> None:
     from clinic.reports.blueprint import bp as reports_bp
     from clinic.screening import views as _screening_views  # noqa: F401
     from clinic.screening.blueprint import bp as screening_bp
+    from clinic.worklist import views as _worklist_views  # noqa: F401
+    from clinic.worklist.blueprint import bp as worklist_bp
 
-    for blueprint in (auth_bp, cases_bp, screening_bp, referrals_bp, reports_bp, mail_bp, admin_bp):
+    blueprints = (auth_bp, cases_bp, screening_bp, referrals_bp, worklist_bp, reports_bp, mail_bp, admin_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     extensions.csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing to forge

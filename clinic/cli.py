@@ -13,8 +13,8 @@ from clinic.auth.cli import teams_cli, users_cli
 from clinic.data_cli import audit_cli, backup_command, export_family
 from clinic.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, database_is_empty, load_demo
 from clinic.extensions import db
-from clinic.mail.cli import reminders_cli
 from clinic.migrations_cli import db_cli
+from clinic.worklist.cli import reminders_cli
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from clinic.cases.ages import date_at_screening_age, screening_age_months
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.instruments import instruments, risk_factor_catalog
-from clinic.mail.reminders import ReminderCounts, run_reminders
 from clinic.screening import services as screening
+from clinic.worklist.reminders import ReminderCounts, run_reminders
 
 DEMO_PASSWORD = "clinic-demo-passphrase"
 # The demo supervisors' and admin's second factor (rule 12): a fixed key, printed by

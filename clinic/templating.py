@@ -23,8 +23,9 @@ def months_label(months: int) -> str:
 # Top navigation: (endpoint, label, access rule); links to blueprints that are not
 # registered are left out.
 NAV = (
+    ("worklist.index", "Worklist", "staff"),
     ("referrals.index", "Referrals", "staff"),
-    ("reports.caseload_overview", "Team caseload", "supervisor"),
+    ("reports.caseload_overview", "Team dashboard", "supervisor"),
     ("admin.staff", "Staff", "admin"),
     ("admin.teams", "Teams", "admin"),
     ("admin.audit_log", "Audit log", "admin"),

@@ -20,10 +20,10 @@ from clinic.cases.ages import add_months
 from clinic.extensions import db as _db
 from clinic.instruments import get_instrument
 from clinic.mail.models import OutboxMessage
-from clinic.mail.reminders import run_reminders
 from clinic.permissions.roles import ADMIN, PUBLIC, RULES, SUPERVISOR
 from clinic.referrals.models import ReferralSummary
 from clinic.screening import services as screening
+from clinic.worklist.reminders import run_reminders
 from tests.conftest import Browser, sign_in
 from tests.factories import (
     AdminFactory,

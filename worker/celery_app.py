@@ -13,12 +13,12 @@ from flask import Flask
 
 from clinic import dispatch
 
-TASK_MODULES = ("clinic.mail.tasks", "clinic.referrals.tasks")
+TASK_MODULES = ("clinic.mail.tasks", "clinic.referrals.tasks", "clinic.worklist.tasks")
 
 BEAT_SCHEDULE = {
     # Rule 8: every morning at 07:00 clinic time (the app's ``timezone`` setting).
     "send-reminders": {
-        "task": "clinic.mail.tasks.send_reminders",
+        "task": "clinic.worklist.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
     "sweep-outbox": {"task": "clinic.mail.tasks.sweep_outbox", "schedule": 60.0},

@@ -14,6 +14,7 @@ from clinic.api.errors import ApiError
 from clinic.api.schemas import Body, Id, Name, Note, Out, Page, Patch, ShortText, text
 from clinic.cases import ages, queries, services
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family
+from clinic.errors import ServiceError
 from clinic.permissions.roles import can_reassign
 from clinic.permissions.scope import get_caregiver_or_404, get_child_or_404, get_family_or_404
 from clinic.referrals import queries as referral_queries
@@ -246,7 +247,12 @@ def family_update(family_id: int, body: FamilyPatch):
         raise ApiError(422, message, {"assigned_visitor_id": message})
     services.update_family(g.user, family, **changes)
     if reassigning:
-        services.reassign_family(g.user, family, visitor_id, note=note)
+        try:
+            services.reassign_family(g.user, family, visitor_id, note=note)
+        except ServiceError as exc:
+            if exc.field != "note":
+                raise
+            raise ApiError(422, exc.message, {"assignment_note": exc.message}) from exc
     return family_out(family)
 
 

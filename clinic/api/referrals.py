@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from flask import g
 from pydantic import BaseModel, ConfigDict
 
+from clinic import clock
 from clinic.api.blueprint import endpoint
-from clinic.api.schemas import Body, Id, Note, Out, text
+from clinic.api.schemas import Body, Id, Note, Out, Patch, ShortText, text
 from clinic.api.screening import PersonOut
 from clinic.permissions.roles import SUPERVISOR
 from clinic.permissions.scope import get_in_family_scope_or_404
@@ -46,6 +47,14 @@ class ReferralOut(Out):
     updated_at: datetime
     reasons: list[ReasonOut]
     summary_ready: bool
+    status_since: datetime
+    service: str | None
+    agency: str | None
+    sent_on: date | None
+    service_contact_on: date | None
+    # Rule 6: the last day for the first contact to be on time, and whether it has passed.
+    contact_deadline: date | None
+    late: bool
 
 
 class ReferralDetailOut(ReferralOut):
@@ -64,6 +73,13 @@ def referral_out(referral: Referral, summary_ready: bool, *, detail: bool = Fals
         "updated_at": referral.updated_at,
         "reasons": [ReasonOut.model_validate(reason) for reason in referral.reasons],
         "summary_ready": summary_ready,
+        "status_since": referral.status_since,
+        "service": referral.service,
+        "agency": referral.agency,
+        "sent_on": referral.sent_on,
+        "service_contact_on": referral.service_contact_on,
+        "contact_deadline": referral.contact_deadline(),
+        "late": referral.is_late(clock.today()),
     }
     if detail:
         return ReferralDetailOut(
@@ -103,6 +119,7 @@ def referral_detail(referral_id: int):
 
 StatusName = text(20)
 OutcomeName = text(30)
+ServiceName = text(40)
 
 
 class TransitionIn(Body):
@@ -110,6 +127,10 @@ class TransitionIn(Body):
     to: StatusName
     outcome: OutcomeName | None = None
     note: Note | None = None
+    # With "to": "sent" (the service checks them, naming the field at fault).
+    service: ServiceName | None = None
+    agency: ShortText | None = None
+    sent_on: date | None = None
 
 
 @endpoint(
@@ -119,5 +140,23 @@ class TransitionIn(Body):
 )
 def referral_transition(referral_id: int, body: TransitionIn):
     referral = _load(referral_id)
-    services.transition(g.user, referral, to=body.to, outcome=body.outcome, note=body.note)
+    services.transition(
+        g.user, referral, to=body.to, outcome=body.outcome, note=body.note,
+        service=body.service, agency=body.agency, sent_on=body.sent_on,
+    )
+    return referral_out(referral, referral.id in queries.ids_with_summary([referral.id]), detail=True)
+
+
+class ReferralPatch(Patch):
+    service_contact_on: date
+
+
+@endpoint(
+    "/referrals/<int:referral_id>", "PATCH",
+    summary="Record the date the family first had contact with the service (a sent referral; staff in scope)",
+    body=ReferralPatch, response=ReferralDetailOut, errors=(409,),
+)
+def referral_update(referral_id: int, body: ReferralPatch):
+    referral = _load(referral_id)
+    services.record_service_contact(g.user, referral, body.service_contact_on)
     return referral_out(referral, referral.id in queries.ids_with_summary([referral.id]), detail=True)

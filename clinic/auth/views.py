@@ -29,7 +29,8 @@ def login():
                 return redirect(url_for("auth.login_code"))
             services.record_sign_in(result.user)
             sessions.start_session(result.user)
-            return redirect(target or url_for("cases.caseload"))
+            # The start page is the worklist (rule 10): what needs doing today.
+            return redirect(target or url_for("worklist.index"))
         if result.throttled:
             return _too_many("auth/login.html", form, result)
         form.form_errors.append("Email or password is not right.")
@@ -50,7 +51,7 @@ def login_code():
         if result.user is not None:
             services.record_sign_in(user)
             sessions.start_session(user)
-            return redirect(target or url_for("cases.caseload"))
+            return redirect(target or url_for("worklist.index"))
         if result.throttled:
             return _too_many("auth/login_code.html", form, result)
         form.code.errors.append("That code is not right, or it has been used already.")

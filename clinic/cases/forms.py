@@ -96,7 +96,10 @@ class FamilyStatusForm(Form):
 
 class ReassignForm(Form):
     assigned_visitor_id = SelectField("New home visitor", coerce=optional_int, validators=[DataRequired()])
-    note = TextAreaField("Note for the history (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+    note = TextAreaField(
+        "Note for the history (required when the family moves to another team)",
+        validators=[Optional(), Length(max=NOTE_MAX)],
+    )
 
 
 class ChildForm(Form):

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.auth.models import User
+from clinic.auth.models import Team, User
 from clinic.db import Base, TimestampMixin, utcnow
 
 FAMILY_STATUSES = ("active", "closed")
@@ -54,9 +54,13 @@ class FamilyAssignment(Base):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str | None] = mapped_column(String(5000))
+    # The visitor's team at the time: a transfer between teams shows in the history
+    # even after the visitor moves on (null for assignments made before it was kept).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
 
     family: Mapped[Family] = relationship(back_populates="assignments")
     visitor: Mapped[User] = relationship(foreign_keys=[visitor_id])
+    team: Mapped[Team | None] = relationship()
     assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
 
 

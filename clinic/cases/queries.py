@@ -17,9 +17,15 @@ def _escape_like(text: str) -> str:
 
 
 def search_families(
-    user: User, q: str = "", page: int = 1, per_page: int = 25, status: str | None = None
+    user: User,
+    q: str = "",
+    page: int = 1,
+    per_page: int = 25,
+    status: str | None = None,
+    visitor_id: int | None = None,
 ) -> Page[Family]:
-    """Families in the user's scope, matching ``q`` on the family or a child's name.
+    """Families in the user's scope, matching ``q`` on the family or a child's name,
+    optionally only one visitor's (the list behind a dashboard number).
 
     Three queries: the count, the page of families, and their children and
     caregivers (loaded together with ``selectinload``).
@@ -27,6 +33,8 @@ def search_families(
     conditions = [family_scope(user)]
     if status:
         conditions.append(Family.status == status)
+    if visitor_id is not None:
+        conditions.append(Family.assigned_visitor_id == visitor_id)
     q = (q or "").strip()
     if q:
         pattern = f"%{_escape_like(q.lower())}%"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from clinic import audit, clock
 from clinic.auth.models import User
@@ -62,7 +63,9 @@ def create_family(
     family = Family(name=name.strip(), language=language, address=address or None, assigned_visitor=visitor)
     db.session.add(family)
     db.session.flush()
-    db.session.add(FamilyAssignment(family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id))
+    db.session.add(
+        FamilyAssignment(family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id, team_id=visitor.team_id)
+    )
     audit.change("create", "family", family.id, user=by, family_id=family.id)
     caregivers = list(caregivers)
     if caregivers and not any(values.get("is_primary") for values in caregivers):
@@ -88,20 +91,33 @@ def update_family(by: User, family: Family, **values) -> Family:
 
 
 def reassign_family(by: User, family: Family, visitor_id: int, note: str | None = None) -> FamilyAssignment:
-    """Move a family to another visitor of the supervisor's teams; kept in its history."""
+    """Move a family to another visitor the user may assign; kept in its history.
+
+    A move to a visitor of another team is a transfer (only an admin can reach the
+    visitors of a team they do not supervise) and must say why. Scope follows the
+    assigned visitor, so the old visitor and supervisor lose sight of the family as
+    soon as this commits, and the new ones gain it.
+    """
     if not can_reassign(by):
         raise ServiceError("Only supervisors reassign families.", "assigned_visitor_id", "forbidden")
     visitor = _assignable_visitor(by, visitor_id)
     if visitor.id == family.assigned_visitor_id:
         raise ServiceError("The family is already assigned to this visitor.", "assigned_visitor_id")
-    previous = family.assigned_visitor_id
+    note = (note or "").strip() or None
+    previous = family.assigned_visitor
+    transfer = previous.team_id != visitor.team_id
+    if transfer and note is None:
+        raise ServiceError("Say why the family moves to another team.", "note")
     family.assigned_visitor = visitor
-    assignment = FamilyAssignment(family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id, note=note or None)
+    assignment = FamilyAssignment(
+        family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id, note=note, team_id=visitor.team_id
+    )
     db.session.add(assignment)
     db.session.flush()
-    audit.change(
-        "reassign", "family", family.id, user=by, family_id=family.id, detail=f"from={previous},to={visitor.id}"
-    )
+    detail = f"from={previous.id},to={visitor.id}"
+    if transfer:
+        detail += f",from_team={previous.team_id},to_team={visitor.team_id}"
+    audit.change("transfer" if transfer else "reassign", "family", family.id, user=by, family_id=family.id, detail=detail)
     return assignment
 
 
@@ -216,7 +232,10 @@ def _apply(record, values: dict) -> list[str]:
 def family_history(family: Family) -> list[FamilyAssignment]:
     return list(
         db.session.scalars(
-            select(FamilyAssignment).where(FamilyAssignment.family_id == family.id).order_by(FamilyAssignment.id)
+            select(FamilyAssignment)
+            .where(FamilyAssignment.family_id == family.id)
+            .options(selectinload(FamilyAssignment.team))
+            .order_by(FamilyAssignment.id)
         )
     )
 

@@ -8,9 +8,11 @@ renders. A refused submission re-renders the form with the user's input and stat
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.orm import selectinload
 from wtforms.fields import SelectChoice
 
 from clinic import clock
+from clinic.auth.models import User
 from clinic.cases import ages, queries, services
 from clinic.cases.blueprint import bp
 from clinic.cases.forms import CaregiverForm, ChildForm, FamilyForm, FamilyStatusForm, NewFamilyForm, ReassignForm
@@ -32,8 +34,14 @@ def _case_helpers():
 
 
 def _visitor_choices(exclude_id: int | None = None) -> list[SelectChoice]:
-    visitors = [v for v in db.session.scalars(assignable_visitors(g.user)) if v.id != exclude_id]
-    choices = [SelectChoice(str(v.id), v.name) for v in visitors]
+    assignable = list(db.session.scalars(assignable_visitors(g.user).options(selectinload(User.team))))
+    # When the visitors are of several teams (an admin's choice), the team names say
+    # which choices move the family to another team.
+    several_teams = len({v.team_id for v in assignable}) > 1
+    visitors = [v for v in assignable if v.id != exclude_id]
+    choices = [
+        SelectChoice(str(v.id), f"{v.name} ({v.team.name})" if several_teams and v.team else v.name) for v in visitors
+    ]
     return choices if len(choices) == 1 else [SelectChoice("", "Choose a home visitor")] + choices
 
 
@@ -53,6 +61,7 @@ def caseload():
         page=query_int("page", 1),
         per_page=CASELOAD_PER_PAGE,
         status=None if status == "all" else status,
+        visitor_id=query_int("visitor_id"),
     )
     services.record_family_list_view(g.user, page.items)
     today = clock.today()
@@ -66,6 +75,7 @@ def caseload():
         today=today,
         children=children,
         show_visitor=can_see_other_caseloads(g.user),
+        visitor_id=query_int("visitor_id"),
     )
 
 

@@ -7,9 +7,8 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from clinic import clock
 from clinic.locks import periodic_lock
-from clinic.mail import delivery, outbox, reminders
+from clinic.mail import delivery, outbox
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +18,6 @@ SWEEP_LEASE = timedelta(minutes=5)
 @shared_task(name=outbox.DELIVER_TASK)
 def deliver_email(message_id: int) -> str:
     return delivery.deliver(message_id)
-
-
-@shared_task
-def send_reminders() -> dict | None:
-    """Rule 8, for today's clinic date; the beat runs it every morning at 07:00."""
-    return reminders.run_reminders_locked(clock.today())
 
 
 @shared_task

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from clinic.auth.models import User
 from clinic.cases.models import Caregiver, Child, Family
 from clinic.db import Base, TimestampMixin, utcnow
+from clinic.referrals.loop import SERVICES, contact_deadline, is_late
 
 STATUSES = ("open", "reviewed", "sent", "closed")
 OUTCOMES = ("completed", "declined", "unable_to_contact")
@@ -32,6 +33,16 @@ class Referral(TimestampMixin, Base):
             postgresql_where=text("status IN ('open', 'reviewed')"),
         ),
         Index("ix_referrals_status", "status"),
+        CheckConstraint(f"service IS NULL OR service IN {SERVICES}", name="service"),
+        # Only a sent referral records a service; referrals sent before services were
+        # recorded keep a null one.
+        CheckConstraint("service IS NULL OR status IN ('sent', 'closed')", name="service_when_sent"),
+        CheckConstraint(
+            "service_contact_on IS NULL OR (sent_on IS NOT NULL AND service_contact_on >= sent_on)",
+            name="contact_after_sent",
+        ),
+        # The referral queue: oldest in its current status first, within a status.
+        Index("ix_referrals_status_since", "status", "status_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +53,14 @@ class Referral(TimestampMixin, Base):
     # Bumped whenever a reason joins; a compiled summary records the revision it
     # covers, so a stale compile never replaces a newer one.
     reasons_revision: Mapped[int] = mapped_column(default=1)
+    # When the referral entered its current status (opened, or its last move).
+    status_since: Mapped[datetime] = mapped_column(default=utcnow)
+    # Rule 6's loop to a service, recorded when it is sent and when the family first
+    # reaches the service (see clinic.referrals.loop for when it is late).
+    service: Mapped[str | None] = mapped_column(String(30))
+    agency: Mapped[str | None] = mapped_column(String(200))
+    sent_on: Mapped[date | None]
+    service_contact_on: Mapped[date | None]
 
     family: Mapped[Family] = relationship()
     reasons: Mapped[list[ReferralReason]] = relationship(
@@ -55,6 +74,12 @@ class Referral(TimestampMixin, Base):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    def contact_deadline(self) -> date | None:
+        return contact_deadline(self.service, self.sent_on) if self.sent_on is not None else None
+
+    def is_late(self, today: date) -> bool:
+        return is_late(self.status, self.service, self.sent_on, self.service_contact_on, today)
 
 
 class ReferralReason(Base):

@@ -34,13 +34,24 @@ def _reason_count():
     return select(func.count(ReferralReason.id)).where(ReferralReason.referral_id == Referral.id).scalar_subquery()
 
 
-def referral_page(user: User, *, status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page[ReferralRow]:
-    """Referrals in the user's scope, most recently changed first: a count and one
-    query (family, visitor, number of reasons and whether a summary is compiled
-    come in the same row)."""
+def referral_page(
+    user: User,
+    *,
+    status: str | None = None,
+    visitor_id: int | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[ReferralRow]:
+    """Referrals in the user's scope, the longest in their current status first: a
+    count and one query (family, visitor, number of reasons and whether a summary is
+    compiled come in the same row)."""
     conditions = [family_scope(user)]
-    if status:
+    if status == "active":
+        conditions.append(Referral.status.in_(ACTIVE_STATUSES))
+    elif status:
         conditions.append(Referral.status == status)
+    if visitor_id is not None:
+        conditions.append(Family.assigned_visitor_id == visitor_id)
     counted = select(func.count(Referral.id)).join(Family, Referral.family_id == Family.id).where(*conditions)
     visitor = aliased(User)
     query = (
@@ -49,7 +60,7 @@ def referral_page(user: User, *, status: str | None = None, page: int = 1, per_p
         .join(visitor, Family.assigned_visitor_id == visitor.id)
         .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(visitor)))
         .where(*conditions)
-        .order_by(Referral.updated_at.desc(), Referral.id.desc())
+        .order_by(Referral.status_since, Referral.id)
     )
     result = paginate(query, counted, page, per_page, rows=True)
     result.items = [ReferralRow(referral, count, bool(ready)) for referral, count, ready in result.items]

@@ -9,19 +9,23 @@ the partial unique index ``uq_referrals_one_active_per_family`` is the backstop.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from clinic import audit
+from clinic import audit, clock
 from clinic.auth.models import User
 from clinic.cases.models import Family
 from clinic.cases.services import lock_family
+from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db
+from clinic.forms import NAME_MAX
 from clinic.permissions.roles import can_transition_referrals
 from clinic.referrals import summary
+from clinic.referrals.loop import SERVICES
 from clinic.referrals.models import ACTIVE_STATUSES, OUTCOMES, STATUSES, Referral, ReferralReason, ReferralTransition
 from clinic.screening.rules import reason_key
 from clinic.screening.signals import referral_needed
@@ -103,12 +107,23 @@ def add_reasons(by: User | None, family: Family, reasons: list[Mapping]) -> Refe
 
 
 def transition(
-    by: User, referral: Referral, *, to: str, outcome: str | None = None, note: str | None = None
+    by: User,
+    referral: Referral,
+    *,
+    to: str,
+    outcome: str | None = None,
+    note: str | None = None,
+    service: str | None = None,
+    agency: str | None = None,
+    sent_on: date | None = None,
 ) -> ReferralTransition:
     """Move a referral one step along open → reviewed → sent → closed.
 
     Any other move is a conflict; closing needs an outcome and only closing takes
-    one. Supervisors and admins only.
+    one. Sending records the service (required), the agency (optional) and the date
+    sent (default today; not in the future, not before the referral opened); closing
+    as ``completed`` needs the family's first contact with the service recorded.
+    Supervisors and admins only.
     """
     if not can_transition_referrals(by):
         raise ServiceError("Only supervisors and admins move referrals.", "to", "forbidden")
@@ -124,8 +139,22 @@ def transition(
             raise ServiceError(f"Closing needs an outcome: {', '.join(OUTCOMES)}.", "outcome")
         if outcome not in OUTCOMES:
             raise ServiceError(f"The outcome must be one of {', '.join(OUTCOMES)}.", "outcome")
+        if outcome == "completed" and referral.service_contact_on is None:
+            raise ServiceError(
+                "Record the date the family first had contact with the service before closing as completed.",
+                "service_contact_on",
+                "conflict",
+            )
     elif outcome is not None:
         raise ServiceError("Only closing a referral records an outcome.", "outcome")
+    agency = (agency or "").strip() or None
+    if to == "sent":
+        _check_sending(referral, service, agency, sent_on)
+        referral.service = service
+        referral.agency = agency
+        referral.sent_on = sent_on or clock.today()
+    elif service is not None or agency is not None or sent_on is not None:
+        raise ServiceError("Only sending a referral records the service, agency and date sent.", "service")
     move = ReferralTransition(
         referral=referral,
         from_status=referral.status,
@@ -136,12 +165,68 @@ def transition(
     )
     referral.status = to
     referral.outcome = outcome
+    referral.status_since = utcnow()
     db.session.add(move)
     db.session.flush()
-    audit.change(
-        "transition", "referral", referral.id, user=by, family_id=referral.family_id, detail=f"{move.from_status}->{to}"
-    )
+    detail = f"{move.from_status}->{to}"
+    if to == "sent":
+        detail += f",service={referral.service},sent_on={referral.sent_on}"
+    audit.change("transition", "referral", referral.id, user=by, family_id=referral.family_id, detail=detail)
     return move
+
+
+def opened_on(referral: Referral) -> date:
+    """The clinic-local date the referral opened."""
+    return referral.created_at.astimezone(clock.clinic_timezone()).date()
+
+
+def _check_date(value: object, field: str) -> None:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ServiceError("Give the date as YYYY-MM-DD.", field)
+    if value > clock.today():
+        raise ServiceError("The date cannot be in the future.", field)
+
+
+def _check_sending(referral: Referral, service: str | None, agency: str | None, sent_on: date | None) -> None:
+    if service is None:
+        raise ServiceError("Choose the service the referral is sent to.", "service")
+    if service not in SERVICES:
+        raise ServiceError(f"The service must be one of {', '.join(SERVICES)}.", "service")
+    if agency is not None and len(agency) > NAME_MAX:
+        raise ServiceError(f"The agency's name has at most {NAME_MAX} characters.", "agency")
+    if sent_on is not None:
+        _check_date(sent_on, "sent_on")
+        if sent_on < opened_on(referral):
+            raise ServiceError("A referral cannot be sent before it was opened.", "sent_on")
+
+
+def record_service_contact(by: User, referral: Referral, service_contact_on: date) -> Referral:
+    """Rule 6: the date the family first had contact with the service the referral
+    was sent to (staff in scope; corrected while the referral is still sent)."""
+    _check_date(service_contact_on, "service_contact_on")
+    lock_family(referral.family_id)
+    db.session.refresh(referral, with_for_update=True)
+    if referral.status != "sent":
+        raise ServiceError(
+            f"Only a sent referral records the family's contact with the service; this one is {referral.status}.",
+            "service_contact_on",
+            "conflict",
+        )
+    if referral.sent_on is not None and service_contact_on < referral.sent_on:
+        raise ServiceError(
+            f"The first contact cannot be before the referral was sent ({referral.sent_on}).", "service_contact_on"
+        )
+    referral.service_contact_on = service_contact_on
+    db.session.flush()
+    audit.change(
+        "service_contact",
+        "referral",
+        referral.id,
+        user=by,
+        family_id=referral.family_id,
+        detail=f"service_contact_on={service_contact_on}",
+    )
+    return referral
 
 
 def record_read(by: User, *referrals: Referral) -> None:

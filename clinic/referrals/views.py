@@ -11,17 +11,27 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from clinic import clock
 from clinic.cases.models import Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
+from clinic.forms import query_int
 from clinic.instruments import domain_labels, get_risk_factor
 from clinic.permissions.roles import STAFF, SUPERVISOR, access, can_see_other_caseloads, can_transition_referrals
 from clinic.referrals import queries, services
 from clinic.referrals.blueprint import bp
-from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, TransitionForm
+from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, ServiceContactForm, TransitionForm
+from clinic.referrals.loop import SERVICE_LABELS
 from clinic.referrals.models import STATUSES, Referral
 
-STATUS_FILTERS = {"": "All referrals", "open": "Open", "reviewed": "Reviewed", "sent": "Sent", "closed": "Closed"}
+STATUS_FILTERS = {
+    "": "All referrals",
+    "active": "Open or reviewed",
+    "open": "Open",
+    "reviewed": "Reviewed",
+    "sent": "Sent",
+    "closed": "Closed",
+}
 
 
 def risk_factor_label(code: str | None) -> str:
@@ -51,7 +61,14 @@ def _labels():
         "risk_factor_label": risk_factor_label,
         "outcome_labels": OUTCOME_LABELS,
         "move_labels": MOVE_LABELS,
+        "service_labels": SERVICE_LABELS,
+        "days_since": days_since,
     }
+
+
+def days_since(moment) -> int:
+    """Whole clinic-local days from ``moment`` to today (the queue's "days in status")."""
+    return (clock.today() - moment.astimezone(clock.clinic_timezone()).date()).days
 
 
 @bp.get("/referrals")
@@ -60,7 +77,8 @@ def index():
     status = request.args.get("status", "")
     if status not in STATUS_FILTERS:
         status = ""
-    page = queries.referral_page(g.user, status=status or None, page=request.args.get("page", 1, type=int))
+    visitor_id = query_int("visitor_id")
+    page = queries.referral_page(g.user, status=status or None, visitor_id=visitor_id, page=query_int("page", 1))
     services.record_read(g.user, *(row.referral for row in page.items))
     return render_template(
         "referrals/index.html",
@@ -68,15 +86,26 @@ def index():
         status=status,
         statuses=STATUS_FILTERS,
         show_visitor=can_see_other_caseloads(g.user),
+        today=clock.today(),
+        visitor_id=visitor_id,
+        filters={key: value for key, value in (("status", status), ("visitor_id", visitor_id)) if value},
     )
 
 
-def _detail_page(referral: Referral, form: TransitionForm | None = None, status: int = 200):
+def _detail_page(
+    referral: Referral,
+    form: TransitionForm | None = None,
+    status: int = 200,
+    contact_form: ServiceContactForm | None = None,
+):
     next_status = services.NEXT_STATUS.get(referral.status)
     if can_transition_referrals(g.user) and next_status:
         form = form or TransitionForm()
         # Always offer the move from the status as it is now (it may have changed).
         form.to.data = next_status
+    if referral.status == "sent" and contact_form is None:
+        contact_form = ServiceContactForm(service_contact_on=referral.service_contact_on)
+    today = clock.today()
     return (
         render_template(
             "referrals/detail.html",
@@ -85,8 +114,11 @@ def _detail_page(referral: Referral, form: TransitionForm | None = None, status:
             summary_ready=queries.summary_ready(referral),
             # A refused move is shown even when no move is left (a closed referral).
             form=form,
+            contact_form=contact_form,
             next_status=next_status,
             statuses=STATUSES,
+            late=referral.is_late(today),
+            today=today,
         ),
         status,
     )
@@ -110,19 +142,43 @@ def transition(referral_id: int):
     if not form.validate_on_submit():
         return _detail_page(referral, form, 422)
     try:
+        sending = form.to.data == "sent"
         move = services.transition(
             g.user,
             referral,
             to=form.to.data,
             outcome=form.outcome.data or None,
             note=(form.note.data or "").strip() or None,
+            service=(form.service.data or None) if sending else None,
+            agency=form.agency.data if sending else None,
+            sent_on=form.sent_on.data if sending else None,
         )
     except ServiceError as exc:
         db.session.rollback()
-        field = form._fields.get(exc.field) if exc.field in ("outcome", "note") else form.to
+        in_form = ("outcome", "note", "service", "agency", "sent_on")
+        field = form._fields.get(exc.field) if exc.field in in_form else form.to
         field.errors.append(exc.message)
         # A conflict (the referral moved since the page was shown) answers 409, as the API does.
         return _detail_page(queries.load_referral(g.user, referral_id), form, 409 if exc.code == "conflict" else 422)
     flash(f"Referral #{referral.id} is now {move.to_status}.", "success")
+    return redirect(url_for(".detail", referral_id=referral.id))
+
+
+@bp.post("/referrals/<int:referral_id>/service-contact")
+@access(STAFF)
+def service_contact(referral_id: int):
+    referral = queries.load_referral(g.user, referral_id)
+    form = ServiceContactForm()
+    if not form.validate_on_submit():
+        return _detail_page(referral, status=422, contact_form=form)
+    try:
+        services.record_service_contact(g.user, referral, form.service_contact_on.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.service_contact_on.errors.append(exc.message)
+        return _detail_page(
+            queries.load_referral(g.user, referral_id), status=409 if exc.code == "conflict" else 422, contact_form=form
+        )
+    flash(f"Referral #{referral.id}: first contact with the service recorded.", "success")
     return redirect(url_for(".detail", referral_id=referral.id))
 

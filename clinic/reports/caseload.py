@@ -1,21 +1,34 @@
-"""The supervisor's caseload report: per home visitor, the work on their desk.
+"""The supervisor's dashboard: per home visitor, the work on their desk.
 
-A fixed number of grouped queries (one per measure, GROUP BY visitor), whatever the
-number of visitors or families.
+What is due comes from rule 10's one computation (``clinic.worklist.due``), counted
+per visitor; the caseload sizes and open referrals are two grouped queries. A fixed
+number of queries whatever the number of visitors or families.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, distinct, func, or_, select
 
+from clinic import clock
 from clinic.auth.models import User
-from clinic.cases.models import Child, Family, FollowUp
+from clinic.cases.models import Child, Family
 from clinic.extensions import db
-from clinic.permissions.scope import overseen_visitors
+from clinic.permissions.scope import family_scope, overseen_visitors
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
+from clinic.worklist.due import Item, items_in_scope
+
+# Dashboard column → the worklist kind it counts.
+COUNTED_KINDS = {
+    "follow_ups_due": "due_follow_up",
+    "follow_ups_overdue": "overdue_follow_up",
+    "screenings_due": "screening_due",
+    "late_referrals": "late_referral",
+    "not_seen": "not_seen",
+}
 
 
 @dataclass(frozen=True)
@@ -25,63 +38,59 @@ class VisitorCaseload:
     visitor_active: bool
     families: int  # active families
     children: int  # children of those families
-    follow_ups_due: int  # scheduled, due from today to today + reminder_days
-    follow_ups_overdue: int  # scheduled, due before today
+    follow_ups_due: int  # rule 10's due_follow_up: scheduled, today to 7 days ahead
+    follow_ups_overdue: int  # overdue_follow_up
+    screenings_due: int  # screening_due
     open_referrals: int  # open or reviewed
+    oldest_open_referral_days: int | None  # days since the oldest of those opened
+    late_referrals: int  # late_referral
+    not_seen: int  # not_seen: active families with no contact in 90 days
 
 
-def caseload_report(user: User, today: date, reminder_days: int) -> list[VisitorCaseload]:
-    """Per visitor ``user`` oversees (admins: every visitor), by name.
+def dashboard_scope(user: User, team_id: int | None = None) -> list[ColumnElement[bool]]:
+    """SQL conditions on ``Family``: the user's scope, narrowed to one team's visitors."""
+    scope = [family_scope(user)]
+    if team_id is not None:
+        scope.append(Family.assigned_visitor_id.in_(select(User.id).where(User.team_id == team_id)))
+    return scope
 
-    Follow-ups count for active families only, as reminders do (closing a case
-    cancels them). Open referrals count whatever the family's status: they wait for
-    a supervisor either way. Deactivated visitors are listed only while they still
-    have work, so the supervisor sees what must be reassigned.
+
+def caseload_report(user: User, today: date, team_id: int | None = None) -> list[VisitorCaseload]:
+    """Per visitor ``user`` oversees (admins: every visitor, or one team's), by name.
+
+    Open referrals count whatever the family's status: they wait for a supervisor
+    either way. Deactivated visitors are listed only while they still have work, so
+    the supervisor sees what must be reassigned.
     """
-    visitor_ids = overseen_visitors(user).with_only_columns(User.id)
-    active_family = (Family.status == "active", Family.assigned_visitor_id.in_(visitor_ids))
-
+    scope = dashboard_scope(user, team_id)
     families: dict[int, tuple[int, int]] = {
         visitor_id: (family_count, child_count)
         for visitor_id, family_count, child_count in db.session.execute(
             select(Family.assigned_visitor_id, func.count(distinct(Family.id)), func.count(Child.id))
             .outerjoin(Child, Child.family_id == Family.id)
-            .where(*active_family)
+            .where(*scope, Family.status == "active")
             .group_by(Family.assigned_visitor_id)
         )
     }
-    last_due = today + timedelta(days=reminder_days)
-    follow_ups: dict[int, tuple[int, int]] = {
-        visitor_id: (due or 0, overdue or 0)
-        for visitor_id, due, overdue in db.session.execute(
-            select(
-                Family.assigned_visitor_id,
-                func.sum(case((FollowUp.due_on.between(today, last_due), 1), else_=0)),
-                func.sum(case((FollowUp.due_on < today, 1), else_=0)),
-            )
-            .join(Family, Family.id == FollowUp.family_id)
-            .where(*active_family, FollowUp.status == "scheduled", FollowUp.due_on <= last_due)
-            .group_by(Family.assigned_visitor_id)
-        )
-    }
-    referrals: dict[int, int] = {
-        visitor_id: open_count
-        for visitor_id, open_count in db.session.execute(
-            select(Family.assigned_visitor_id, func.count(Referral.id))
+    zone = clock.clinic_timezone()
+    referrals: dict[int, tuple[int, int]] = {
+        visitor_id: (count, (today - oldest.astimezone(zone).date()).days)
+        for visitor_id, count, oldest in db.session.execute(
+            select(Family.assigned_visitor_id, func.count(Referral.id), func.min(Referral.created_at))
             .join(Family, Family.id == Referral.family_id)
-            .where(Family.assigned_visitor_id.in_(visitor_ids), Referral.status.in_(ACTIVE_STATUSES))
+            .where(*scope, Referral.status.in_(ACTIVE_STATUSES))
             .group_by(Family.assigned_visitor_id)
         )
     }
-    with_work = {*families, *follow_ups, *referrals}
+    counts = count_items(items_in_scope(scope, today))
+    with_work = {*families, *referrals, *(visitor_id for visitor_id, _kind in counts)}
+    visitors = overseen_visitors(user).where(or_(User.is_active.is_(True), User.id.in_(with_work)))
+    if team_id is not None:
+        visitors = visitors.where(User.team_id == team_id)
     report = []
-    for visitor in db.session.scalars(
-        overseen_visitors(user)
-        .where(or_(User.is_active.is_(True), User.id.in_(with_work)))
-        .order_by(User.name, User.id)
-    ):
+    for visitor in db.session.scalars(visitors.order_by(User.name, User.id)):
         family_count, child_count = families.get(visitor.id, (0, 0))
-        due, overdue = follow_ups.get(visitor.id, (0, 0))
+        open_count, oldest_days = referrals.get(visitor.id, (0, None))
         report.append(
             VisitorCaseload(
                 visitor_id=visitor.id,
@@ -89,9 +98,14 @@ def caseload_report(user: User, today: date, reminder_days: int) -> list[Visitor
                 visitor_active=visitor.is_active,
                 families=family_count,
                 children=child_count,
-                follow_ups_due=due,
-                follow_ups_overdue=overdue,
-                open_referrals=referrals.get(visitor.id, 0),
+                open_referrals=open_count,
+                oldest_open_referral_days=oldest_days,
+                **{column: counts[(visitor.id, kind)] for column, kind in COUNTED_KINDS.items()},
             )
         )
     return report
+
+
+def count_items(items: list[Item]) -> Counter:
+    """(visitor id, kind) → number of items."""
+    return Counter((item.visitor_id, item.kind) for item in items)

@@ -2,7 +2,7 @@
 and an index for the reminder pass's NOT EXISTS check.
 
 Revision ID: b7c41e2d9a60
-Revises: 2fe65af7dc63
+Revises: 5b7e1c0d9a42
 Create Date: 2026-12-02 15:15:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import clinic.db
 
 revision = 'b7c41e2d9a60'
-down_revision = '2fe65af7dc63'
+down_revision = '5b7e1c0d9a42'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -22,8 +22,13 @@ from tests.factories import (
 DAYS = 7
 
 
-def referral(db, family, status: str) -> Referral:
-    record = Referral(family_id=family.id, status=status, outcome="completed" if status == "closed" else None)
+def referral(db, family, status: str, opened_days_ago: int = 3) -> Referral:
+    record = Referral(
+        family_id=family.id,
+        status=status,
+        outcome="completed" if status == "closed" else None,
+        created_at=datetime.combine(TODAY - timedelta(days=opened_days_ago), time(12), UTC),
+    )
     db.session.add(record)
     db.session.commit()
     return record
@@ -60,14 +65,14 @@ def clinic(db):
     follow_up(busy, 1, status="cancelled")
     follow_up(closed, -1)  # a closed case: not on anyone's desk
 
-    referral(db, busy, "open")
+    referral(db, busy, "open", opened_days_ago=20)
     referral(db, quiet, "reviewed")
     referral(db, closed, "sent")
     return {"supervisor": supervisor, "ana": ana, "ben": ben, "cara": other_team_visitor}
 
 
 def test_the_report_counts_each_visitors_work(db, clinic):
-    report = caseload_report(clinic["supervisor"], TODAY, DAYS)
+    report = caseload_report(clinic["supervisor"], TODAY)
 
     ana, ben = clinic["ana"], clinic["ben"]
     assert report == [
@@ -79,7 +84,11 @@ def test_the_report_counts_each_visitors_work(db, clinic):
             children=3,
             follow_ups_due=2,
             follow_ups_overdue=2,
+            screenings_due=0,
             open_referrals=2,
+            oldest_open_referral_days=20,
+            late_referrals=0,
+            not_seen=0,
         ),
         VisitorCaseload(
             visitor_id=ben.id,
@@ -89,25 +98,31 @@ def test_the_report_counts_each_visitors_work(db, clinic):
             children=0,
             follow_ups_due=0,
             follow_ups_overdue=0,
+            screenings_due=0,
             open_referrals=0,
+            oldest_open_referral_days=None,
+            late_referrals=0,
+            not_seen=0,
         ),
     ]
 
 
-def test_the_due_window_follows_reminder_days(db, clinic):
-    [ana, _] = caseload_report(clinic["supervisor"], TODAY, 0)
-    assert (ana.follow_ups_due, ana.follow_ups_overdue) == (1, 2)
-    [ana, _] = caseload_report(clinic["supervisor"], TODAY, DAYS + 1)
-    assert (ana.follow_ups_due, ana.follow_ups_overdue) == (3, 2)
+def test_the_due_window_is_rule_10s_seven_days_whatever_reminder_days(app, db, clinic):
+    app.config["REMINDER_DAYS"] = 1
+    try:
+        [ana, _] = caseload_report(clinic["supervisor"], TODAY)
+    finally:
+        app.config["REMINDER_DAYS"] = DAYS
+    assert (ana.follow_ups_due, ana.follow_ups_overdue) == (2, 2)
 
 
 def test_admins_see_every_visitor(db, clinic):
-    names = [row.visitor_name for row in caseload_report(AdminFactory(), TODAY, DAYS)]
+    names = [row.visitor_name for row in caseload_report(AdminFactory(), TODAY)]
     assert names == ["Ana", "Ben", "Cara"]
 
 
 def test_a_supervisor_without_teams_sees_nobody(db, clinic):
-    assert caseload_report(SupervisorFactory(), TODAY, DAYS) == []
+    assert caseload_report(SupervisorFactory(), TODAY) == []
 
 
 def test_deactivated_visitors_are_listed_only_while_they_hold_families(db, clinic):
@@ -117,7 +132,7 @@ def test_deactivated_visitors_are_listed_only_while_they_hold_families(db, clini
     UserFactory(name="Dee", team=ana.team, is_active=False)
     db.session.commit()
 
-    report = caseload_report(clinic["supervisor"], TODAY, DAYS)
+    report = caseload_report(clinic["supervisor"], TODAY)
 
     assert [(row.visitor_name, row.visitor_active, row.families) for row in report] == [
         ("Ana", False, 2),
@@ -128,7 +143,7 @@ def test_deactivated_visitors_are_listed_only_while_they_hold_families(db, clini
 def test_the_report_runs_a_fixed_number_of_queries(db, clinic, count_queries):
     supervisor = clinic["supervisor"]
     with count_queries() as few:
-        caseload_report(supervisor, TODAY, DAYS)
+        caseload_report(supervisor, TODAY)
     for n in range(4):
         visitor = UserFactory(team=clinic["ana"].team)
         family = FamilyFactory(assigned_visitor=visitor)
@@ -136,7 +151,7 @@ def test_the_report_runs_a_fixed_number_of_queries(db, clinic, count_queries):
         follow_up(family, -n)
         referral(db, family, "open")
     with count_queries() as many:
-        assert len(caseload_report(supervisor, TODAY, DAYS)) == 6
+        assert len(caseload_report(supervisor, TODAY)) == 6
     assert len(many) == len(few)
 
 
@@ -151,7 +166,11 @@ def test_the_endpoint_answers_supervisors(db, api, clinic):
         "children": 3,
         "follow_ups_due": 2,
         "follow_ups_overdue": 2,
+        "screenings_due": 0,
         "open_referrals": 2,
+        "oldest_open_referral_days": 20,
+        "late_referrals": 0,
+        "not_seen": 0,
     }
     assert [row["visitor"]["name"] for row in response.json] == ["Ana", "Ben"]
     assert [row["visitor"]["name"] for row in api(AdminFactory()).get("/caseload").json] == ["Ana", "Ben", "Cara"]
@@ -160,3 +179,12 @@ def test_the_endpoint_answers_supervisors(db, api, clinic):
 def test_the_endpoint_is_not_for_home_visitors(db, api, client, clinic):
     error_of(api(clinic["ana"]).get("/caseload"), 403)
     error_of(client.get("/api/v1/caseload"), 401)
+
+
+def test_the_endpoint_filters_by_team_within_scope(db, api, clinic):
+    admin = api(AdminFactory())
+    ana = clinic["ana"]
+    assert [row["visitor"]["name"] for row in admin.get(f"/caseload?team_id={ana.team_id}").json] == ["Ana", "Ben"]
+    # Cara's team is not the supervisor's: asking for it lists nobody.
+    assert api(clinic["supervisor"]).get(f"/caseload?team_id={clinic['cara'].team_id}").json == []
+    assert admin.get("/caseload?team_id=abc").status_code == 422

@@ -35,9 +35,10 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(app, db):
 
     for target, expected in [
         ("/admin/audit?page=2", "/admin/audit?page=2"),
-        ("//evil.example/x", "/"),
-        ("https://evil.example/", "/"),
-        ("/\\evil.example", "/"),
+        # Anything else lands on the start page, the worklist.
+        ("//evil.example/x", "/worklist"),
+        ("https://evil.example/", "/worklist"),
+        ("/\\evil.example", "/worklist"),
     ]:
         browser = Browser(app.test_client())
         response = browser.submit(

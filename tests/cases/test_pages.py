@@ -69,7 +69,7 @@ def test_caseload_lists_the_visitors_families_with_children_and_ages(login, db):
     assert "Ada Okafor , 13 months" in rows[0]
     assert "Ben Okafor , 9 months (corrected 7 months)" in rows[0]
     assert "(corrected" not in rows[0].split("Ben Okafor")[0]  # Ada was born at term
-    assert rows[0].count("Next screening:") == 2
+    assert rows[0].count("Next checklist by age:") == 2
     assert "Home visitor" not in text_of(response)  # a visitor's own caseload
 
 
@@ -147,8 +147,9 @@ def test_caseload_asks_the_schedule_once_for_every_child_on_the_page(login, db, 
 
     assert calls == [({c.id for c in children}, TODAY)]
     rows = " ".join(caseload_rows(response))
-    assert "6-month milestones, due 2025-03-01 overdue" in rows
-    assert rows.count("Next screening: —") == 2
+    # Rule 2 by age only: whether it is due is the worklist's to say (tests/worklist).
+    assert "6-month milestones, at 2025-03-01" in rows and "overdue" not in rows
+    assert rows.count("Next checklist by age: —") == 2
 
 
 def test_caseload_audits_the_families_it_shows(login, db):
@@ -183,7 +184,8 @@ def test_caseload_query_count_does_not_grow_with_families(login, db, count_queri
         response = browser.get("/")
     assert len(caseload_rows(response)) == 17
     assert len(many) == len(few)
-    assert len(many) <= 12
+    # 12 for the page itself, 5 more for rule 10's fixed set (the worklist's panel).
+    assert len(many) <= 17
 
 
 # ---- family and child pages ---------------------------------------------------
@@ -350,7 +352,7 @@ def test_supervisor_reassigns_within_their_team_and_history_keeps_it(login, db):
     db.session.rollback()
     assert db.session.get(Family, family.id).assigned_visitor_id == second.id
     history = " ".join(html(browser.get(f"/families/{family.id}")).select_one("table.history").get_text(" ").split())
-    assert "Bob Second Sue Supervisor Ann is on leave" in history
+    assert f"Bob Second {team.name} Sue Supervisor Ann is on leave" in history
     assert "Ann First" in history
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reassign")).one().user_id == supervisor.id
 

@@ -76,7 +76,7 @@ def page(browser, live_server):
 
 @pytest.fixture
 def sign_in(page):
-    """``sign_in(user)``: through the form, as a person does; ends on the caseload."""
+    """``sign_in(user)``: through the form, as a person does; ends on the worklist."""
 
     def _sign_in(user, password: str = PASSWORD) -> None:
         page.goto("/login")
@@ -87,6 +87,6 @@ def sign_in(page):
             page.wait_for_url("/login/code")
             page.get_by_label("Code").fill(fresh_totp_code(user))
             page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("/")
+        page.wait_for_url("/worklist")
 
     return _sign_in

@@ -54,6 +54,7 @@ def test_add_a_family_with_its_first_caregiver_then_a_child(db, page, sign_in):
     visitor = UserFactory(name="Vera Visitor")
     sign_in(visitor)
 
+    page.get_by_role("link", name="All families").click()
     page.get_by_role("link", name="Add a family").click()
     page.get_by_label("Family name").fill("Mensah")
     page.get_by_label("Preferred language").select_option(label="English")

@@ -12,7 +12,7 @@ from clinic.mail import delivery
 from clinic.mail.delivery import MAX_ATTEMPTS, backoff, claim, deliver, message_id_header
 from clinic.mail.models import OutboxMessage
 from clinic.mail.outbox import LOST_TASK_AFTER, queue_email, retry_failed, sweep
-from clinic.mail.reminders import run_reminders
+from clinic.worklist.reminders import run_reminders
 from tests.factories import CaregiverFactory, FamilyFactory, FollowUpFactory
 
 TODAY = date(2025, 6, 16)

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from clinic.cases.models import FollowUp
 from clinic.mail.models import OutboxMessage
-from clinic.mail.reminders import run_reminders
-from tests.factories import CaregiverFactory, FamilyFactory, FollowUpFactory, UserFactory
+from clinic.referrals.models import Referral
+from clinic.worklist.reminders import run_reminders
+from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, FollowUpFactory, UserFactory
 
 TODAY = date(2025, 6, 16)  # a Monday
 
@@ -132,16 +133,44 @@ def test_each_visitor_gets_one_digest_a_day_of_their_overdue_follow_ups_as_links
     assert digest.key == f"digest:{visitor.id}:2025-06-16"
     assert digest.recipient == "tom@clinic.test"
     assert digest.user_id == visitor.id and digest.family_id is None
-    assert digest.subject == "2 overdue follow-ups"
+    assert digest.subject == "2 items past due"
     for body in (digest.body_text, digest.body_html):
-        assert f"http://127.0.0.1:5000/families/{first.id}" in body
-        assert f"http://127.0.0.1:5000/families/{second.id}" in body
+        assert f"http://127.0.0.1:5000/families/{first.id}#follow-ups" in body
+        assert f"http://127.0.0.1:5000/families/{second.id}#follow-ups" in body
         assert "call, due 2025-06-13" in body and "visit, due 2025-06-15" in body
+        assert "http://127.0.0.1:5000/worklist" in body
         assert "Abara" not in body and "Bauer" not in body  # links only
     assert late.status == later.status == "scheduled"
 
     assert run_reminders(TODAY).visitor_digests == 0
     assert run_reminders(TODAY + timedelta(days=1)).visitor_digests == 1
+
+
+def test_the_digest_carries_late_referrals_and_past_due_screenings(db):
+    """Rule 10's past-due items: a community referral sent 31 days ago without
+    contact (deadline 2025-06-15), a screening follow-up past its date."""
+    visitor = UserFactory(email="tom@clinic.test")
+    family = FamilyFactory(assigned_visitor=visitor, name="Abara")
+    child = ChildFactory(family=family, date_of_birth=date(2023, 12, 1))
+    FollowUpFactory(family=family, child=child, kind="screening", instrument_code="m18_20", due_on=date(2025, 6, 1))
+    referral = Referral(family_id=family.id, status="sent", service="community_service", sent_on=date(2025, 5, 16))
+    on_time = Referral(family_id=FamilyFactory(assigned_visitor=visitor).id, status="sent",
+                       service="early_intervention", sent_on=date(2025, 5, 16))  # fmt: skip
+    db.session.add_all([referral, on_time])
+    db.session.commit()
+
+    run_reminders(TODAY)
+    db.session.commit()
+
+    [digest] = messages(db, "overdue_digest")
+    assert digest.subject == "2 items past due"
+    assert f"screening, due 2025-06-01: http://127.0.0.1:5000/children/{child.id}/screenings/new?instrument=m18_20" in (
+        digest.body_text
+    )
+    assert f"referral: no contact with the service yet, due 2025-06-15: http://127.0.0.1:5000/referrals/{referral.id}" in (
+        digest.body_text
+    )
+    assert f"/referrals/{on_time.id}" not in digest.body_text  # Early Intervention: 45 days, not late yet
 
 
 def _clinic(families: int) -> None:
@@ -159,9 +188,9 @@ def test_a_pass_takes_the_same_few_queries_whatever_the_number_of_families(db, c
     with count_queries() as statements:
         counts = run_reminders(TODAY)
     assert counts.family_reminders == 2 * families
-    # Select the reminders, select the overdue follow-ups, look up today's digests,
-    # insert the new rows in one batch.
-    assert len(statements) <= 5, "\n".join(s[:90] for s in statements)
+    # Select the reminders, rule 10's fixed set of queries for the digests, look up
+    # today's digests and their visitors, insert the new rows in one batch.
+    assert len(statements) <= 13, "\n".join(s[:90] for s in statements)
 
 
 def test_the_command_runs_a_pass_for_the_given_day_and_repeats_nothing(app, db):

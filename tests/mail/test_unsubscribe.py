@@ -12,8 +12,8 @@ from sqlalchemy import select
 from clinic.audit import AuditEvent
 from clinic.cases.models import Caregiver
 from clinic.mail.models import OutboxMessage
-from clinic.mail.reminders import run_reminders
 from clinic.mail.unsubscribe import SALT, make_token
+from clinic.worklist.reminders import run_reminders
 from tests.factories import CaregiverFactory, FamilyFactory, FollowUpFactory
 
 

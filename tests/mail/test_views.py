@@ -10,7 +10,7 @@ from sqlalchemy import select
 from clinic.cases.models import Family
 from clinic.db import utcnow
 from clinic.mail.models import OutboxMessage
-from clinic.mail.reminders import run_reminders
+from clinic.worklist.reminders import run_reminders
 from tests.factories import (
     AdminFactory,
     CaregiverFactory,

@@ -87,7 +87,13 @@ def test_the_workflow_through_the_api(db, api, visitor, supervisor, child):
     assert [(t["from_status"], t["to_status"], t["note"], t["by"]["id"]) for t in reviewed.json["transitions"]] == [
         ("open", "reviewed", "Reasons confirmed", supervisor.id)
     ]
-    assert boss.post(path, json={"to": "sent"}).status_code == 201
+    no_service = boss.post(path, json={"to": "sent"})
+    assert no_service.status_code == 422 and "service" in no_service.json["error"]["fields"]
+    sent = boss.post(path, json={"to": "sent", "service": "community_service", "agency": "Family Center"})
+    assert sent.status_code == 201, sent.json
+    assert (sent.json["service"], sent.json["agency"], sent.json["sent_on"]) == (
+        "community_service", "Family Center", TODAY.isoformat(),
+    )  # fmt: skip
     no_outcome = boss.post(path, json={"to": "closed"})
     assert no_outcome.status_code == 422 and "outcome" in no_outcome.json["error"]["fields"]
     assert boss.post(path, json={"to": "closed", "outcome": "lost"}).status_code == 422

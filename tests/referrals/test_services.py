@@ -25,9 +25,15 @@ def reason(code, child_id=None, caregiver_id=None):
     return rules.risk_factor_reason(code, child_id=child_id, caregiver_id=caregiver_id)
 
 
-def move(by, referral, *steps, outcome="completed"):
+def move(by, referral, *steps, outcome="declined"):
     for to in steps:
-        services.transition(by, referral, to=to, outcome=outcome if to == "closed" else None)
+        services.transition(
+            by,
+            referral,
+            to=to,
+            outcome=outcome if to == "closed" else None,
+            service="community_service" if to == "sent" else None,
+        )
 
 
 def test_no_reasons_no_referral(db, visitor, family, compile_requests):
@@ -94,7 +100,7 @@ def test_the_only_moves_are_open_reviewed_sent_closed(db, visitor, supervisor, f
     with pytest.raises(ServiceError) as caught:
         services.transition(supervisor, referral, to="open")
     assert caught.value.code == "conflict"
-    services.transition(supervisor, referral, to="sent")
+    services.transition(supervisor, referral, to="sent", service="early_intervention")
     services.transition(supervisor, referral, to="closed", outcome="declined", note="Family declined")
     db.session.commit()
     moves = db.session.scalars(select(ReferralTransition).order_by(ReferralTransition.id)).all()
@@ -111,7 +117,11 @@ def test_the_only_moves_are_open_reviewed_sent_closed(db, visitor, supervisor, f
     actions = db.session.scalars(
         select(AuditEvent.detail).where(AuditEvent.record_type == "referral", AuditEvent.action == "transition")
     ).all()
-    assert actions == ["open->reviewed", "reviewed->sent", "sent->closed"]
+    assert actions == [
+        "open->reviewed",
+        f"reviewed->sent,service=early_intervention,sent_on={TODAY}",
+        "sent->closed",
+    ]
 
 
 def test_closing_needs_an_outcome_and_only_closing_takes_one(db, visitor, supervisor, family):

@@ -401,7 +401,7 @@ def test_the_child_page_shows_the_timeline_and_chart(login, db, visitor, child):
     svg = panel.select_one("svg.milestones-chart")
     assert svg["role"] == "img"
     assert {g["data-domain"] for g in svg.select("g.series")} == {"social", "communication"}
-    assert "Next screening: 10 to 18 months , due 2025-11-10" in " ".join(panel.get_text(" ").split())
+    assert "Next checklist by age: 10 to 18 months , at 2025-11-10" in " ".join(panel.get_text(" ").split())
     # Rule 3's re-screen after the "monitor" result is shown too.
     scheduled = " ".join(panel.select_one("ul.scheduled-screenings").get_text(" ").split())
     assert scheduled == "Scheduled: screening (4 to 10 months) on 2025-04-09"

@@ -50,7 +50,7 @@ def test_the_beat_sends_reminders_at_seven_clinic_time_and_sweeps_every_minute(a
         assert conf.timezone == "America/Chicago"
         assert conf.beat_schedule == BEAT_SCHEDULE
     reminders = BEAT_SCHEDULE["send-reminders"]
-    assert reminders["task"] == "clinic.mail.tasks.send_reminders"
+    assert reminders["task"] == "clinic.worklist.tasks.send_reminders"
     assert reminders["schedule"] == crontab(hour=7, minute=0)
     assert BEAT_SCHEDULE["sweep-outbox"]["schedule"] == 60.0
     assert BEAT_SCHEDULE["sweep-referral-summaries"]["schedule"] == 60.0

@@ -1,4 +1,5 @@
-"""``clinic reminders run [--today YYYY-MM-DD]``: one reminder pass now (rule 8)."""
+"""``clinic reminders run [--today YYYY-MM-DD]``: one reminder pass now (rule 8), the same the
+worker's daily task runs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from clinic import clock
-from clinic.mail.reminders import run_reminders_locked
+from clinic.worklist.reminders import run_reminders_locked
 
 reminders_cli = AppGroup("reminders", help="Reminder emails to families and home visitors.")
 

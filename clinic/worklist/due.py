@@ -1,0 +1,367 @@
+"""Rule 10: what is due, for the families in a user's scope, on a clinic date.
+
+This is the one computation of "what needs doing": the worklist page and API, the
+caseload and dashboard numbers, the family and child panels and the visitor's
+daily digest all read it, so they cannot disagree.
+
+It is set-based: a fixed number of queries whatever the size of the scope (the
+families, their children, the children's screenings, the open follow-ups, the
+referrals still waiting, and the last visits and observations), then the rules in
+Python (rule 1's ages and rule 2's windows, the referral loop's clocks).
+
+Decisions where the SPEC is silent:
+
+- Each item's ``due_on`` is the day by which the thing should have been done: the
+  follow-up's date; the last day of the closing window; the past-due screening
+  follow-up's date; the referral's contact deadline (late) or the 14th day after it
+  opened (stalled); the 90th day after the family was last seen (not seen).
+- A screening follow-up past its date is a ``screening_due`` item (naming the
+  follow-up), not also an ``overdue_follow_up``; a window closing for the same
+  child and instrument is then not listed a second time.
+- Follow-ups, screenings and "not seen" concern active families only (closing a case
+  cancels its follow-ups); referrals count whatever the family's status, since a
+  referral waits for someone either way.
+- "Seen" is a screening (its date), an observation (its date), or a visit follow-up
+  marked done (its date); a family with none is counted from the day it was created.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+
+from clinic import clock
+from clinic.auth.models import User
+from clinic.cases.ages import date_at_screening_age
+from clinic.cases.models import Child, Family, FollowUp
+from clinic.extensions import db
+from clinic.instruments import Instrument, get_instrument, instruments
+from clinic.permissions.scope import family_scope
+from clinic.referrals.loop import contact_deadline
+from clinic.referrals.models import ACTIVE_STATUSES, Referral
+from clinic.screening import rules
+from clinic.screening.models import Observation, Screening
+
+KINDS = ("overdue_follow_up", "screening_due", "late_referral", "stalled_referral", "not_seen", "due_follow_up")
+DUE_SOON_DAYS = 7
+WINDOW_CLOSING_DAYS = 14
+STALLED_AFTER_DAYS = 14
+NOT_SEEN_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str
+    due_on: date
+    family_id: int
+    family_name: str
+    visitor_id: int
+    child_id: int | None = None
+    child_name: str | None = None
+    follow_up_id: int | None = None
+    follow_up_kind: str | None = None
+    instrument_code: str | None = None
+    referral_id: int | None = None
+    referral_status: str | None = None
+    service: str | None = None
+    # A screening item: whether its instrument can be recorded today (inside the
+    # child's window); an overdue re-screen whose window has passed cannot.
+    recordable: bool = True
+
+    @property
+    def sort_key(self) -> tuple:
+        return (
+            self.due_on,
+            KINDS.index(self.kind),
+            self.family_name,
+            self.family_id,
+            self.child_id or 0,
+            self.follow_up_id or 0,
+            self.referral_id or 0,
+        )
+
+
+@dataclass(frozen=True)
+class _Family:
+    id: int
+    name: str
+    visitor_id: int
+    active: bool
+    created_on: date
+
+
+def window_closes_on(instrument: Instrument, date_of_birth: date, gestational_age_weeks: int | None) -> date:
+    """The last day on which the child's screening age is inside the window (the day
+    before it reaches ``window_max + 1`` months; rule 1 decides which age)."""
+    return date_at_screening_age(date_of_birth, gestational_age_weeks, instrument.window_max + 1) - timedelta(days=1)
+
+
+def due_items(
+    user: User,
+    today: date,
+    *,
+    visitor_id: int | None = None,
+    family_id: int | None = None,
+    family_ids: list[int] | None = None,
+    child_id: int | None = None,
+) -> list[Item]:
+    """Rule 10 for ``user``'s scope on ``today``, oldest first.
+
+    ``visitor_id`` narrows to one visitor's caseload (a supervisor opening it),
+    ``family_id`` to one family (its page), ``family_ids`` to a page of families
+    (the caseload), ``child_id`` to one child's items (its page); all stay inside
+    the user's scope.
+    """
+    scope: list[ColumnElement[bool]] = [family_scope(user)]
+    if visitor_id is not None:
+        scope.append(Family.assigned_visitor_id == visitor_id)
+    if family_id is not None:
+        scope.append(Family.id == family_id)
+    if family_ids is not None:
+        scope.append(Family.id.in_(family_ids))
+    return items_in_scope(scope, today, child_id=child_id)
+
+
+def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: int | None = None) -> list[Item]:
+    """Rule 10 for the families matching the SQL conditions ``scope`` (on ``Family``)."""
+    # No shortcut for an empty scope: the same queries run whatever the caseload.
+    families = _families(scope)
+    active_scope = [*scope, Family.status == "active"]
+    zone = clock.clinic_timezone()
+    items: list[Item] = []
+    children = _children(active_scope, child_id)
+    administered = _administered(active_scope, child_id)
+    follow_up_items, screening_follow_ups = _follow_ups(active_scope, child_id, today, families, children)
+    items += follow_up_items
+    items += _closing_windows(today, families, children, administered, screening_follow_ups)
+    if child_id is None:
+        items += _referrals(scope, today, families, zone)
+        items += _not_seen(active_scope, today, families, administered, children)
+    items.sort(key=lambda item: item.sort_key)
+    return items
+
+
+def _families(scope) -> dict[int, _Family]:
+    zone = clock.clinic_timezone()
+    rows = db.session.execute(
+        select(Family.id, Family.name, Family.assigned_visitor_id, Family.status, Family.created_at).where(*scope)
+    )
+    return {
+        row.id: _Family(
+            row.id, row.name, row.assigned_visitor_id, row.status == "active", row.created_at.astimezone(zone).date()
+        )
+        for row in rows
+    }
+
+
+@dataclass(frozen=True)
+class _Child:
+    id: int
+    family_id: int
+    name: str
+    date_of_birth: date
+    gestational_age_weeks: int | None
+
+
+def _children(active_scope, child_id: int | None) -> dict[int, _Child]:
+    query = (
+        select(
+            Child.id,
+            Child.family_id,
+            Child.first_name,
+            Child.last_name,
+            Child.date_of_birth,
+            Child.gestational_age_weeks,
+        )
+        .join(Family, Family.id == Child.family_id)
+        .where(*active_scope)
+    )
+    if child_id is not None:
+        query = query.where(Child.id == child_id)
+    return {
+        row.id: _Child(
+            row.id, row.family_id, f"{row.first_name} {row.last_name}", row.date_of_birth, row.gestational_age_weeks
+        )
+        for row in db.session.execute(query)
+    }
+
+
+def _administered(active_scope, child_id: int | None) -> dict[int, list[tuple[str, date]]]:
+    """Child id → (instrument code, date) of every screening."""
+    query = (
+        select(Screening.child_id, Screening.instrument_code, Screening.administered_on)
+        .join(Child, Child.id == Screening.child_id)
+        .join(Family, Family.id == Child.family_id)
+        .where(*active_scope)
+    )
+    if child_id is not None:
+        query = query.where(Child.id == child_id)
+    administered: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for row in db.session.execute(query):
+        administered[row.child_id].append((row.instrument_code, row.administered_on))
+    return administered
+
+
+def _follow_ups(active_scope, child_id, today, families, children) -> tuple[list[Item], set[tuple[int, str | None]]]:
+    """Scheduled follow-ups up to a week ahead; past-due screening ones are
+    ``screening_due``. Also returns the (child, instrument) pairs those cover."""
+    query = (
+        select(
+            FollowUp.id, FollowUp.family_id, FollowUp.child_id, FollowUp.kind, FollowUp.instrument_code, FollowUp.due_on
+        )
+        .join(Family, Family.id == FollowUp.family_id)
+        .where(*active_scope, FollowUp.status == "scheduled", FollowUp.due_on <= today + timedelta(days=DUE_SOON_DAYS))
+    )
+    if child_id is not None:
+        query = query.where(FollowUp.child_id == child_id)
+    items = []
+    covered: set[tuple[int, str | None]] = set()
+    for row in db.session.execute(query):
+        family = families[row.family_id]
+        child = children.get(row.child_id) if row.child_id is not None else None
+        if row.due_on < today:
+            kind = "screening_due" if row.kind == "screening" else "overdue_follow_up"
+        else:
+            kind = "due_follow_up"
+        recordable = True
+        if kind == "screening_due" and row.child_id is not None:
+            covered.add((row.child_id, row.instrument_code))
+            if child is not None and row.instrument_code is not None:
+                recordable = _recordable(row.instrument_code, child, today)
+        items.append(
+            Item(
+                kind,
+                row.due_on,
+                family.id,
+                family.name,
+                family.visitor_id,
+                child_id=row.child_id,
+                child_name=child.name if child else None,
+                follow_up_id=row.id,
+                follow_up_kind=row.kind,
+                instrument_code=row.instrument_code,
+                recordable=recordable,
+            )
+        )
+    return items, covered
+
+
+def _recordable(code: str, child: _Child, today: date) -> bool:
+    try:
+        instrument = get_instrument(code)
+    except KeyError:
+        return False
+    return rules.in_window(instrument, child.date_of_birth, child.gestational_age_weeks, today)
+
+
+def _closing_windows(today, families, children, administered, covered) -> list[Item]:
+    """Instruments whose window is open today and closes within 14 days, not yet
+    given to the child in that window (rule 2)."""
+    items = []
+    current = instruments()
+    last_day = today + timedelta(days=WINDOW_CLOSING_DAYS)
+    for child in children.values():
+        if (child.id, None) in covered:
+            continue  # a past-due screening follow-up for this child is already listed
+        dob, weeks = child.date_of_birth, child.gestational_age_weeks
+        for instrument in current:
+            if not rules.in_window(instrument, dob, weeks, today):
+                continue
+            if rules.administered_in_window(instrument, dob, weeks, administered.get(child.id, [])):
+                continue
+            if (child.id, instrument.code) in covered:
+                continue
+            closes_on = window_closes_on(instrument, dob, weeks)
+            if closes_on > last_day:
+                continue
+            family = families[child.family_id]
+            items.append(
+                Item(
+                    "screening_due",
+                    closes_on,
+                    family.id,
+                    family.name,
+                    family.visitor_id,
+                    child_id=child.id,
+                    child_name=child.name,
+                    instrument_code=instrument.code,
+                )
+            )
+    return items
+
+
+def _referrals(scope, today, families, zone) -> list[Item]:
+    rows = db.session.execute(
+        select(
+            Referral.id, Referral.family_id, Referral.status, Referral.created_at, Referral.service, Referral.sent_on
+        )
+        .join(Family, Family.id == Referral.family_id)
+        .where(
+            *scope,
+            or_(
+                Referral.status.in_(ACTIVE_STATUSES),
+                and_(Referral.status == "sent", Referral.service_contact_on.is_(None), Referral.sent_on.is_not(None)),
+            ),
+        )
+    )
+    items = []
+    for row in rows:
+        family = families[row.family_id]
+        if row.status == "sent":
+            deadline = contact_deadline(row.service, row.sent_on)
+            kind = "late_referral"
+        else:
+            deadline = row.created_at.astimezone(zone).date() + timedelta(days=STALLED_AFTER_DAYS)
+            kind = "stalled_referral"
+        if today > deadline:
+            items.append(
+                Item(
+                    kind,
+                    deadline,
+                    family.id,
+                    family.name,
+                    family.visitor_id,
+                    referral_id=row.id,
+                    referral_status=row.status,
+                    service=row.service,
+                )
+            )
+    return items
+
+
+def _not_seen(active_scope, today, families, administered, children) -> list[Item]:
+    last_seen: dict[int, date] = {}
+
+    def seen(family_id: int, on: date) -> None:
+        if on > last_seen.get(family_id, date.min):
+            last_seen[family_id] = on
+
+    for child_id, given in administered.items():
+        for _code, on in given:
+            seen(children[child_id].family_id, on)
+    for family_id, on in db.session.execute(
+        select(Observation.family_id, func.max(Observation.observed_on))
+        .join(Family, Family.id == Observation.family_id)
+        .where(*active_scope)
+        .group_by(Observation.family_id)
+    ):
+        seen(family_id, on)
+    for family_id, on in db.session.execute(
+        select(FollowUp.family_id, func.max(FollowUp.due_on))
+        .join(Family, Family.id == FollowUp.family_id)
+        .where(*active_scope, FollowUp.kind == "visit", FollowUp.status == "done")
+        .group_by(FollowUp.family_id)
+    ):
+        seen(family_id, on)
+    items = []
+    for family in families.values():
+        if not family.active:
+            continue
+        since = max(last_seen.get(family.id, date.min), family.created_on)
+        deadline = since + timedelta(days=NOT_SEEN_DAYS)
+        if today > deadline:
+            items.append(Item("not_seen", deadline, family.id, family.name, family.visitor_id))
+    return items

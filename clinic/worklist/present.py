@@ -1,0 +1,83 @@
+"""How a worklist item reads: what to do, and the page where it is done.
+
+Shared by the worklist page, the panels of the case pages and the daily digest, so
+an item says the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import url_for
+
+from clinic.instruments import get_instrument
+from clinic.worklist.due import Item
+
+FOLLOW_UP_LABELS = {"visit": "Home visit", "call": "Phone call", "screening": "Screening"}
+KIND_LABELS = {
+    "overdue_follow_up": "Follow-up past due",
+    "due_follow_up": "Follow-up due",
+    "screening_due": "Screening due",
+    "late_referral": "Late referral",
+    "stalled_referral": "Referral waiting",
+    "not_seen": "Not seen in 90 days",
+}
+
+
+def instrument_title(code: str | None) -> str | None:
+    if code is None:
+        return None
+    try:
+        return get_instrument(code).title
+    except KeyError:
+        return code
+
+
+def what_to_do(item: Item) -> str:
+    """One line saying what needs doing (no health detail beyond the kind of step)."""
+    if item.kind in ("overdue_follow_up", "due_follow_up"):
+        return FOLLOW_UP_LABELS.get(item.follow_up_kind or "", "Follow-up")
+    if item.kind == "screening_due":
+        title = instrument_title(item.instrument_code)
+        if item.follow_up_id is not None:
+            if not item.recordable:
+                return f"Scheduled screening{f': {title}' if title else ''}: its age window has passed, reschedule it"
+            return f"Scheduled screening{f': {title}' if title else ''}"
+        return f"Screening {title}: its age window closes"
+    if item.kind == "late_referral":
+        return "Referral sent: record the family's first contact with the service"
+    if item.kind == "stalled_referral":
+        return "Referral waiting to be reviewed" if item.referral_status == "open" else "Referral waiting to be sent"
+    return "Visit the family: no screening, visit or observation in 90 days"
+
+
+def action_target(item: Item) -> tuple[str, dict, str]:
+    """(endpoint, its arguments, anchor) of the page where the item is acted on."""
+    if item.referral_id is not None:
+        return "referrals.detail", {"referral_id": item.referral_id}, ""
+    if item.kind == "screening_due" and item.child_id is not None and item.recordable:
+        # The checklist to record comes preselected.
+        args = {"instrument": item.instrument_code} if item.instrument_code else {}
+        return "screening.new_screening", {"child_id": item.child_id, **args}, ""
+    return "cases.family", {"family_id": item.family_id}, "#follow-ups" if item.follow_up_id is not None else ""
+
+
+def action_url(item: Item) -> str:
+    endpoint, args, anchor = action_target(item)
+    return url_for(endpoint, **args) + anchor
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    items: list[Item]
+
+
+def sections(items: list[Item], today: date) -> list[Section]:
+    """Overdue first, then today, then the days ahead (rule 10 lists a week ahead)."""
+    return [
+        Section("Overdue", [i for i in items if i.due_on < today]),
+        Section("Today", [i for i in items if i.due_on == today]),
+        Section("This week", [i for i in items if i.due_on > today]),
+    ]

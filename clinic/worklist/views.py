@@ -1,0 +1,104 @@
+"""Pages of the worklist package: the worklist (a visitor's start page), a visitor's
+worklist opened by their supervisor, and the panels that the case pages include
+(``worklist/_family_due.html``, ``worklist/_child_due.html``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import abort, g, render_template, request
+from sqlalchemy import select
+
+from clinic import clock
+from clinic.auth.models import User
+from clinic.cases.models import Child, Family
+from clinic.extensions import db
+from clinic.permissions.roles import STAFF, SUPERVISOR, access
+from clinic.permissions.scope import family_scope, overseen_visitors
+from clinic.referrals.models import ACTIVE_STATUSES, Referral
+from clinic.worklist import present
+from clinic.worklist.blueprint import bp
+from clinic.worklist.due import KINDS, Item, due_items
+
+
+@dataclass
+class FamilyDue:
+    """What a case page shows of rule 10 for one family."""
+
+    items: list[Item] = field(default_factory=list)
+    open_referral_id: int | None = None
+
+    def for_child(self, child_id: int) -> list[Item]:
+        return [item for item in self.items if item.child_id == child_id]
+
+    def for_family(self) -> list[Item]:
+        return [item for item in self.items if item.child_id is None]
+
+
+def due_for_families(user: User, families: list[Family]) -> dict[int, FamilyDue]:
+    """Family id → its items and its open (or reviewed) referral: rule 10's one
+    computation for this page of families, plus one query for the referral mark."""
+    ids = [family.id for family in families]
+    result = {family_id: FamilyDue() for family_id in ids}
+    if not ids:
+        return result
+    for item in due_items(user, clock.today(), family_ids=ids):
+        result[item.family_id].items.append(item)
+    for family_id, referral_id in db.session.execute(
+        select(Referral.family_id, Referral.id)
+        .join(Family, Family.id == Referral.family_id)
+        .where(family_scope(user), Referral.family_id.in_(ids), Referral.status.in_(ACTIVE_STATUSES))
+    ):
+        result[family_id].open_referral_id = referral_id
+    return result
+
+
+def due_for_child(user: User, child: Child) -> list[Item]:
+    return due_items(user, clock.today(), family_id=child.family_id, child_id=child.id)
+
+
+@bp.app_context_processor
+def _panels():
+    return {
+        "due_for_families": lambda families: due_for_families(g.user, list(families)),
+        "due_for_child": lambda child: due_for_child(g.user, child),
+        "worklist_kind_labels": present.KIND_LABELS,
+        "worklist_what_to_do": present.what_to_do,
+        "worklist_action_url": present.action_url,
+    }
+
+
+def _page(items: list[Item], visitor: User | None = None):
+    """The worklist, optionally of one kind (``?kind=``: the list behind a number of
+    the supervisor's dashboard)."""
+    today = clock.today()
+    kind = request.args.get("kind", "")
+    if kind in KINDS:
+        items = [item for item in items if item.kind == kind]
+    else:
+        kind = ""
+    return render_template(
+        "worklist/index.html",
+        sections=present.sections(items, today),
+        total=len(items),
+        today=today,
+        visitor=visitor,
+        kind=kind,
+    )
+
+
+@bp.get("/worklist")
+@access(STAFF)
+def index():
+    """Rule 10 for the signed-in user: a visitor's own families, a supervisor's teams."""
+    return _page(due_items(g.user, clock.today()))
+
+
+@bp.get("/worklist/visitors/<int:visitor_id>")
+@access(SUPERVISOR)
+def visitor_worklist(visitor_id: int):
+    """One visitor's worklist, as their supervisor (or an admin) sees it."""
+    visitor = db.session.scalars(overseen_visitors(g.user).where(User.id == visitor_id)).first()
+    if visitor is None:
+        abort(404)
+    return _page(due_items(g.user, clock.today(), visitor_id=visitor.id), visitor)
