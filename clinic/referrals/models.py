@@ -43,6 +43,8 @@ class Referral(TimestampMixin, Base):
         ),
         # The referral queue: oldest in its current status first, within a status.
         Index("ix_referrals_status_since", "status", "status_since"),
+        # ... and across statuses (the queue unfiltered): read in order, not sorted.
+        Index("ix_referrals_status_since_id", "status_since", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
