@@ -7,7 +7,7 @@ TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run lint test test-sqlite test-postgresql clean
+.PHONY: install run lint test test-sqlite test-postgresql bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ run: install
 # The whole suite on SQLite, then again on PostgreSQL (skipped, and said so, when
 # PostgreSQL is not answering, unless CLINIC_REQUIRE_SERVICES=1).
 lint: install
-	$(BIN)/ruff check clinic worker tests migrations
+	$(BIN)/ruff check clinic worker tests migrations bench
 	$(BIN)/lint-imports
 
 test: install lint
@@ -42,6 +42,11 @@ test-sqlite: install
 
 test-postgresql: install
 	CLINIC_TEST_DB=postgresql $(BIN)/pytest $(ARGS)
+
+# The benchmark on a generated large program (PostgreSQL on 127.0.0.1:5432, wrk):
+# writes bench/results.md and the README's quote of it. See bench/run.
+bench: install
+	BIN=$(BIN) bench/run
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
