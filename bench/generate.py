@@ -444,11 +444,11 @@ def main() -> None:
         program.referrals()
         program.audit_log(audit._key())
     built = time.monotonic()
-    print(f"built in {built - started:.1f} s", flush=True)
+    print(f"built in {built - started:.1f} s", file=sys.stderr, flush=True)
     copy_in(url, program)
     counts = ", ".join(f"{len(rows):,} {name}" for name, (_, rows) in program.tables.items())
-    print(f"generated {counts}")
-    print(f"copied in {time.monotonic() - built:.1f} s, {time.monotonic() - started:.1f} s in all")
+    print(f"generated {counts};")
+    print(f"rows built in {built - started:.1f} s, copied in {time.monotonic() - built:.1f} s, {time.monotonic() - started:.1f} s in all")
 
 
 if __name__ == "__main__":

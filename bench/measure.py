@@ -451,6 +451,7 @@ def main() -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"Measured {now} by `bench/run` on {machine()}.",
+        "",
         f"Load average (1/5/15 min) before: {load_before}; after: {load_average()} "
         "(the machine is shared: a load above its 2 cores slows every number, page and trivial route alike).",
         "",
