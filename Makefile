@@ -9,7 +9,7 @@ PORT ?= 5000
 # Every queue (clinic/dispatch.py): default, mail, summaries, periodic sweeps.
 QUEUES := clinic,clinic.mail,clinic.summaries,clinic.periodic
 
-.PHONY: install run lint test test-sqlite test-postgresql deploy-check clean
+.PHONY: install run lint test test-sqlite test-postgresql deploy-check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test-postgresql: install
 # what it checks). Needs root for Docker; installs Docker from Debian if missing.
 deploy-check:
 	bash deploy/check.sh
+
+# The benchmark on a generated large program (PostgreSQL on 127.0.0.1:5432, wrk):
+# writes bench/results.md and the README's quote of it. See bench/run.
+bench: install
+	BIN=$(BIN) bench/run
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _import_models()
     _register_blueprints(app)
+    _register_health_route(app)
     _register_request_lifecycle(app)
     _register_template_helpers(app)
     _register_error_pages(app)
@@ -97,6 +98,20 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     extensions.csrf.exempt(api_bp)  # bearer tokens only, never cookies: nothing to forge
     app.view_functions["static"].access_rule = PUBLIC
+
+
+def _register_health_route(app: Flask) -> None:
+    """``/healthz``: public, answers "ok" without touching the database.
+
+    The benchmark's trivial route (the server's ceiling, measured beside each page)
+    and a liveness probe for a proxy: it says the process serves requests, nothing more.
+    """
+
+    def healthz():
+        return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+    healthz.access_rule = PUBLIC
+    app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
 
 
 def _register_request_lifecycle(app: Flask) -> None:

@@ -27,6 +27,12 @@ NAMING_CONVENTION = {
 }
 
 
+# Indexes a migration makes on PostgreSQL only (pg_trgm's trigram indexes for name
+# search), kept out of the models so SQLite never gets them; autogenerate and the
+# migration tests leave indexes of this prefix alone.
+POSTGRESQL_ONLY_INDEX_PREFIX = "trgm_"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from clinic import _import_models
-from clinic.db import Base, make_engine
+from clinic.db import POSTGRESQL_ONLY_INDEX_PREFIX, Base, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -18,9 +18,12 @@ target_metadata = Base.metadata
 
 
 def include_name(name, type_, parent_names):
-    """Leave tables that are not ours (broker, result store) out of autogenerate."""
+    """Leave tables that are not ours (broker, result store) and PostgreSQL-only
+    indexes (not in the models) out of autogenerate."""
     if type_ == "table":
         return name in target_metadata.tables
+    if type_ == "index":
+        return not (name or "").startswith(POSTGRESQL_ONLY_INDEX_PREFIX)
     return True
 
 

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from clinic.db import Base, make_engine
+from clinic.db import POSTGRESQL_ONLY_INDEX_PREFIX, Base, make_engine
 from clinic.migrations_cli import alembic_config
 from tests.conftest import TARGET, fresh_postgres_database
 
@@ -41,6 +41,8 @@ def schema_differences(url: str) -> list:
 
 
 def _ours(name, type_, parent_names):
+    if type_ == "index":
+        return not (name or "").startswith(POSTGRESQL_ONLY_INDEX_PREFIX)
     return type_ != "table" or name in Base.metadata.tables
 
 
@@ -175,3 +177,27 @@ def test_the_referral_loop_migration_keeps_existing_referrals_working(empty_data
     finally:
         engine.dispose()
     assert schema_differences(empty_database_url) == []
+
+
+def test_trigram_indexes_for_name_search_exist_on_postgresql_only(empty_database_url):
+    """The program-scale migration: pg_trgm indexes on PostgreSQL, none on SQLite;
+    the downgrade takes them away again."""
+    from sqlalchemy import inspect
+
+    config = alembic_config(empty_database_url)
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, "head")
+
+    def trigram_indexes() -> set[str]:
+        engine = make_engine(empty_database_url)
+        try:
+            with engine.connect() as conn:
+                names = {i["name"] for table in ("families", "children") for i in inspect(conn).get_indexes(table)}
+        finally:
+            engine.dispose()
+        return {name for name in names if name.startswith(POSTGRESQL_ONLY_INDEX_PREFIX)}
+
+    expected = {"trgm_families_name", "trgm_children_full_name"} if TARGET == "postgresql" else set()
+    assert trigram_indexes() == expected
+    command.downgrade(config, "b7c41e2d9a60")
+    assert trigram_indexes() == set()

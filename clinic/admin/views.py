@@ -243,7 +243,7 @@ def audit_log():
         args=_filter_args(where),
         errors=errors,
         record_types=AUDITED_RECORD_TYPES,
-        staff=services.list_staff(),
+        staff=queries.staff_choices(),
     )
 
 

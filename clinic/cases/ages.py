@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 FULL_TERM_WEEKS = 40
 PRETERM_BELOW_WEEKS = 37
 CORRECT_UNTIL_MONTHS = 24
+_ONE_DAY = timedelta(days=1)
 
 
 def months_completed(start: date, on: date) -> int:
@@ -21,10 +22,13 @@ def months_completed(start: date, on: date) -> int:
     """
     if on < start:
         return 0
-    # relativedelta counts a month as completed on the same day, or on the last day
-    # of a month too short to have it: rule 1's definition.
-    elapsed = relativedelta(on, start)
-    return elapsed.years * 12 + elapsed.months
+    # Plain arithmetic (it runs for every child of a caseload on each dashboard):
+    # the month of ``on`` is not yet completed when its day is before the start's
+    # day, unless ``on`` is its month's last day (a month too short to have it).
+    months = (on.year - start.year) * 12 + on.month - start.month
+    if on.day < start.day and (on + _ONE_DAY).month == on.month:
+        months -= 1
+    return months
 
 
 def add_months(start: date, months: int) -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, select, union
 from sqlalchemy.orm import selectinload
 
 from clinic.auth.models import User
@@ -14,6 +14,12 @@ from clinic.permissions.scope import family_scope
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def child_full_name():
+    """``first_name || ' ' || last_name``, with the space as a literal so the expression
+    is the one the trigram index is built on (a bound parameter would not match it)."""
+    return Child.first_name.concat(literal_column("' '")).concat(Child.last_name)
 
 
 def search_families(
@@ -38,14 +44,18 @@ def search_families(
     q = (q or "").strip()
     if q:
         pattern = f"%{_escape_like(q.lower())}%"
-        child_match = select(Child.family_id).where(
-            or_(
-                func.lower(Child.first_name).like(pattern, escape="\\"),
-                func.lower(Child.last_name).like(pattern, escape="\\"),
-                func.lower(Child.first_name + " " + Child.last_name).like(pattern, escape="\\"),
-            )
+        # Both matches only among the families in scope (never every child of the
+        # program), as one set of ids: a union lets PostgreSQL answer each half from
+        # its trigram index (see the pg_trgm migration) where an OR would filter
+        # every family in scope. The full name covers a match on the first or the
+        # last name alone. Not correlated: each half stands on its own.
+        by_family_name = select(Family.id).where(family_scope(user), func.lower(Family.name).like(pattern, escape="\\"))
+        by_child_name = (
+            select(Child.family_id)
+            .join(Family, Child.family_id == Family.id)
+            .where(family_scope(user), func.lower(child_full_name()).like(pattern, escape="\\"))
         )
-        conditions.append(or_(func.lower(Family.name).like(pattern, escape="\\"), Family.id.in_(child_match)))
+        conditions.append(Family.id.in_(union(by_family_name.correlate(None), by_child_name.correlate(None))))
     query = (
         select(Family)
         .where(*conditions)

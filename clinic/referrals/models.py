@@ -46,6 +46,8 @@ class Referral(TimestampMixin, Base):
         # Program reports: referrals sent, and opened, in a period.
         Index("ix_referrals_sent_on", "sent_on"),
         Index("ix_referrals_created_at", "created_at"),
+        # ... and across statuses (the queue unfiltered): read in order, not sorted.
+        Index("ix_referrals_status_since_id", "status_since", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
