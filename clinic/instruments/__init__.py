@@ -49,6 +49,10 @@ class Instrument:
         """The instrument's domains, in the order its items first name them."""
         return tuple(dict.fromkeys(item.domain for item in self.items))
 
+    def labels_by_id(self) -> dict[str, str]:
+        """Item id → its text (names a row in a form's error summary)."""
+        return {item.id: item.text for item in self.items}
+
     def items_by_domain(self) -> dict[str, list[Item]]:
         grouped: dict[str, list[Item]] = {}
         for item in self.items:
@@ -86,6 +90,9 @@ class ObservationInstrument:
     @property
     def cue_ids(self) -> tuple[str, ...]:
         return tuple(cue.id for cue in self.cues)
+
+    def cue_labels(self) -> dict[str, str]:
+        return {cue.id: cue.label for cue in self.cues}
 
 
 def _versioned_files(stem: str) -> dict[int, dict]:

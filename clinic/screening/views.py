@@ -52,7 +52,7 @@ from clinic.screening.forms import (
     member_choices,
 )
 from clinic.screening.models import RiskFactor, Screening
-from clinic.screening.schedule import next_screenings
+from clinic.screening.schedule import checklist_choice, next_screenings
 
 RATING_MISSING = "Rate this cue (or choose not observed)."
 
@@ -102,22 +102,14 @@ def _check_answers(instrument: Instrument, answers: KeyedInputs) -> None:
         answers.errors[key.removeprefix("responses.")] = message
 
 
-def default_instrument(child: Child) -> Instrument:
-    """The instrument due next for the child (rule 2), else the last one."""
-    due = next_screenings([child], clock.today()).get(child.id)
-    return get_instrument(due.instrument_code) if due is not None else instruments()[-1]
+def _known_instrument(code: str | None) -> Instrument | None:
+    try:
+        return get_instrument(code) if code else None
+    except KeyError:
+        return None
 
 
-def _chosen_instrument(child: Child, code: str | None) -> Instrument:
-    if code:
-        try:
-            return get_instrument(code)
-        except KeyError:
-            pass
-    return default_instrument(child)
-
-
-def _screening_page(child: Child, instrument: Instrument, answers: KeyedInputs, **context) -> dict:
+def _screening_page(child: Child, instrument: Instrument | None, answers: KeyedInputs, **context) -> dict:
     """What the recording and the amendment pages show (errors included: call it last)."""
     today = clock.today()
     return dict(
@@ -126,41 +118,50 @@ def _screening_page(child: Child, instrument: Instrument, answers: KeyedInputs, 
         today=today,
         age=ages.child_age(child, today),
         instrument=instrument,
-        instruments=instruments(),
-        in_window_today=rules.in_window(instrument, child.date_of_birth, child.gestational_age_weeks, today),
         answers=answers,
         groups=(answers,),
-        stray_errors=answers.stray_errors(instrument.item_ids),
+        stray_errors=answers.stray_errors(instrument.item_ids) if instrument else answers.errors,
         domain_labels=domain_labels(),
         **context,
     )
 
 
-def _screening_form_page(child: Child, form: ScreeningForm, instrument: Instrument, answers: KeyedInputs):
-    if form.instrument.data != instrument.code:
-        # An unknown checklist was posted: the rows shown are the default one's, and
-        # so is the checklist the next submission names.
-        if not form.instrument.errors:
-            form.instrument.errors = ["Choose one of the program's instruments."]
-        form.instrument.data = instrument.code
-    return form_page("screening/screening_form.html", form, **_screening_page(child, instrument, answers))
-
-
 @bp.route("/children/<int:child_id>/screenings/new", methods=["GET", "POST"])
 @access(STAFF)
 def new_screening(child_id: int):
+    """The form opens on the checklist that can be recorded today (rules 1 and 2) and
+    offers only those; a submission may still name any checklist, since a screening
+    done earlier may be entered late, inside its window on the day it was done (the
+    service checks that)."""
     child = get_child_or_404(g.user, child_id)
+    choice = checklist_choice(child, clock.today())
     form = ScreeningForm()
     answers = KeyedInputs("responses", request.form if form.is_submitted() else None)
-    if not form.is_submitted():
-        form.instrument.data = _chosen_instrument(child, request.args.get("instrument")).code
-    instrument = _chosen_instrument(child, form.instrument.data)
-    if form.validate_on_submit():
+    not_offered = None
+    if form.is_submitted():
+        instrument = _known_instrument(form.instrument.data)
+    else:
+        asked = _known_instrument(request.args.get("instrument"))
+        if asked is not None and asked not in choice.recordable:
+            not_offered = asked
+        instrument = asked if asked in choice.recordable else choice.opens_on
+        form.instrument.data = instrument.code if instrument else None
+    context = dict(choice=choice, not_offered=not_offered)
+    valid = form.validate_on_submit()
+    if form.is_submitted() and instrument is None:
+        # An unknown checklist was posted: the rows shown are today's checklist's,
+        # and so is the checklist the next submission names.
+        if not form.instrument.errors:
+            form.instrument.errors.append("Choose one of the program's instruments.")
+        instrument = choice.opens_on
+        form.instrument.data = instrument.code if instrument else None
+        valid = False
+    if valid and instrument is not None:
         try:
             outcome = services.record_screening(
                 g.user,
                 child,
-                instrument_code=form.instrument.data,
+                instrument_code=instrument.code,
                 administered_on=form.administered_on.data,
                 responses=answers.values,
                 notes=optional_text(form.notes.data),
@@ -168,15 +169,15 @@ def new_screening(child_id: int):
         except ServiceError as exc:
             db.session.rollback()
             show_service_errors(form, exc, responses=answers)
-            return _screening_form_page(child, form, instrument, answers)
+            return form_page("screening/screening_form.html", form, **_screening_page(child, instrument, answers, **context))
         screening = outcome.screening
         flash("Screening saved.", "success")
         _flash_referral(timeline.referral_effect(outcome.referral, screening_id=screening.id), outcome.referral)
         _flash_follow_up(outcome.follow_up)
         return redirect(url_for(".screening", screening_id=screening.id))
-    if form.is_submitted():
+    if form.is_submitted() and instrument is not None and not form.instrument.errors:
         _check_answers(instrument, answers)
-    return _screening_form_page(child, form, instrument, answers)
+    return form_page("screening/screening_form.html", form, **_screening_page(child, instrument, answers, **context))
 
 
 @bp.get("/screenings/<int:screening_id>")

@@ -258,7 +258,7 @@ def test_bad_input_is_shown_beside_its_field_with_the_answers_kept(
     assert checked(page, "responses-m3_6.sounds_happy_unhappy") == "yes"
     assert page.find("input", attrs={"name": "instrument"})["value"] == "m3_6"
     assert page.find("textarea", attrs={"name": "notes"}).get_text().strip() == "Tired today"
-    assert "nothing was saved" in text_of(response)
+    assert "Nothing was saved." in text_of(response)
     assert count(db, Screening) == 0 and count(db, FollowUp) == 0 and count(db, Referral) == 0
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "screening")).first() is None
 
@@ -289,13 +289,16 @@ def test_every_problem_shows_at_once(login, db, visitor, child):
     assert checked(page, "responses-m3_6.sounds_happy_unhappy") == "yes"
 
 
-def test_an_unknown_checklist_is_shown_beside_the_chooser(login, db, visitor, child):
+def test_an_unknown_checklist_is_named_in_the_summary(login, db, visitor, child):
     path = f"/children/{child.id}/screenings/new"
 
     response = login(visitor).submit(path, {**form_data("m3_6"), "instrument": "m99"})
 
     assert response.status_code == 422
-    assert field_error(html(response), "instrument") == "Choose one of the program's instruments."
+    page = html(response)
+    assert "Choose one of the program's instruments." in page.select_one(".error-summary").get_text()
+    # The rows shown, and the checklist the next submission names, are today's one.
+    assert page.find("input", attrs={"name": "instrument"})["value"] == "m3_6"
     assert count(db, Screening) == 0
 
 
