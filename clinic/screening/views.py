@@ -53,6 +53,7 @@ from clinic.screening.forms import (
 )
 from clinic.screening.models import RiskFactor, Screening
 from clinic.screening.schedule import checklist_choice, next_screenings
+from clinic.templating import day_label
 
 RATING_MISSING = "Rate this cue (or choose not observed)."
 
@@ -89,7 +90,7 @@ def _flash_referral(effect: str | None, referral) -> None:
 def _flash_follow_up(follow_up) -> None:
     if follow_up is not None:
         title = timeline.instrument_title(follow_up.instrument_code)
-        flash(f"Next screening scheduled: {title}, due {follow_up.due_on.isoformat()}.", "info")
+        flash(f"Next screening scheduled: {title}, due {day_label(follow_up.due_on)}.", "info")
 
 
 # ---- screenings -------------------------------------------------------------
