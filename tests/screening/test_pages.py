@@ -406,6 +406,15 @@ def test_the_child_page_shows_the_timeline_and_chart(login, db, visitor, child):
     svg = panel.select_one("svg.milestones-chart")
     assert svg["role"] == "img"
     assert {g["data-domain"] for g in svg.select("g.series")} == {"social", "communication"}
+    # Beside the chart, its values as a table (touch screens show no tooltips).
+    values = panel.select_one("table.chart-values")
+    assert [th.get_text(strip=True) for th in values.select("thead th")] == [
+        "Age", "Social and emotional exchange", "Sounds, gestures and words"
+    ]
+    assert [" | ".join(c.get_text(strip=True) for c in tr.find_all(["th", "td"])) for tr in values.select("tbody tr")] == [
+        "4 months | 2 of 2 | 0 of 1",
+        "6 months | 0 of 1 | 2 of 2",
+    ]
     assert "Next checklist by age: 10 to 18 months, at Mon 10 Nov 2025" in " ".join(panel.get_text().split())
     # Rule 3's re-screen after the "monitor" result is shown too.
     scheduled = " ".join(panel.select_one("ul.scheduled-screenings").get_text(" ").split())
