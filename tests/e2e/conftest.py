@@ -30,8 +30,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# A 10.9" tablet held upright, the device home visitors carry.
+# A 10.9" tablet held upright, the device home visitors carry, and a phone.
 TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": False, "has_touch": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+SIZES = {"tablet": TABLET, "phone": PHONE}
 TIMEOUT_MS = 5_000  # a local page answers in milliseconds: fail fast, not after 30 s
 
 
@@ -70,6 +72,18 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="en-US", **TABLET)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(params=sorted(SIZES))
+def sized_page(request, browser, live_server):
+    """A fresh tab at tablet, then phone size (the test runs once for each);
+    ``sized_page.size`` names it (screenshots are filed under it)."""
+    context = browser.new_context(base_url=live_server, locale="en-US", **SIZES[request.param])
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.size = request.param
     yield page
     context.close()
 
