@@ -38,7 +38,7 @@ from clinic.auth.models import User
 from clinic.cases.ages import date_at_screening_age
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
-from clinic.instruments import Instrument, instruments
+from clinic.instruments import Instrument, get_instrument, instruments
 from clinic.permissions.scope import family_scope
 from clinic.referrals.loop import contact_deadline
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
@@ -67,6 +67,9 @@ class Item:
     referral_id: int | None = None
     referral_status: str | None = None
     service: str | None = None
+    # A screening item: whether its instrument can be recorded today (inside the
+    # child's window); an overdue re-screen whose window has passed cannot.
+    recordable: bool = True
 
     @property
     def sort_key(self) -> tuple:
@@ -223,8 +226,11 @@ def _follow_ups(active_scope, child_id, today, families, children) -> tuple[list
             kind = "screening_due" if row.kind == "screening" else "overdue_follow_up"
         else:
             kind = "due_follow_up"
+        recordable = True
         if kind == "screening_due" and row.child_id is not None:
             covered.add((row.child_id, row.instrument_code))
+            if child is not None and row.instrument_code is not None:
+                recordable = _recordable(row.instrument_code, child, today)
         items.append(
             Item(
                 kind,
@@ -237,9 +243,18 @@ def _follow_ups(active_scope, child_id, today, families, children) -> tuple[list
                 follow_up_id=row.id,
                 follow_up_kind=row.kind,
                 instrument_code=row.instrument_code,
+                recordable=recordable,
             )
         )
     return items, covered
+
+
+def _recordable(code: str, child: _Child, today: date) -> bool:
+    try:
+        instrument = get_instrument(code)
+    except KeyError:
+        return False
+    return rules.in_window(instrument, child.date_of_birth, child.gestational_age_weeks, today)
 
 
 def _closing_windows(today, families, children, administered, covered) -> list[Item]:

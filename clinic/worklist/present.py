@@ -41,6 +41,8 @@ def what_to_do(item: Item) -> str:
     if item.kind == "screening_due":
         title = instrument_title(item.instrument_code)
         if item.follow_up_id is not None:
+            if not item.recordable:
+                return f"Scheduled screening{f': {title}' if title else ''}: its age window has passed, reschedule it"
             return f"Scheduled screening{f': {title}' if title else ''}"
         return f"Screening {title}: its age window closes"
     if item.kind == "late_referral":
@@ -54,7 +56,7 @@ def action_target(item: Item) -> tuple[str, dict, str]:
     """(endpoint, its arguments, anchor) of the page where the item is acted on."""
     if item.referral_id is not None:
         return "referrals.detail", {"referral_id": item.referral_id}, ""
-    if item.kind == "screening_due" and item.child_id is not None:
+    if item.kind == "screening_due" and item.child_id is not None and item.recordable:
         # The checklist to record comes preselected.
         args = {"instrument": item.instrument_code} if item.instrument_code else {}
         return "screening.new_screening", {"child_id": item.child_id, **args}, ""

@@ -61,9 +61,9 @@ def test_the_overdue_re_screen_is_due_everywhere_and_nowhere_hidden_behind_next_
     run_reminders(TODAY)
     db.session.commit()
     digest = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == w.vera.id)).one()
-    assert f"screening, due 2025-01-04: http://127.0.0.1:5000/children/{child.id}/screenings/new?instrument=m24" in (
-        digest.body_text
-    )
+    # Omar is 30 months: the 24-month window (21-27) has passed, so the link leads to
+    # the family's follow-ups (to reschedule), not to a checklist he cannot have.
+    assert f"screening, due 2025-01-04: http://127.0.0.1:5000/families/{family.id}#follow-ups" in digest.body_text
     # The digest's past-due items are exactly the worklist's (overdue follow-ups,
     # past-due screenings, late referrals).
     assert digest.subject == "4 items past due"  # Omar's re-screen, the 06-10 visit, D and F late
@@ -75,3 +75,28 @@ def test_a_supervisor_cannot_open_another_teams_visitor(hand_built, login):
     assert login(w.vera).get(f"/worklist/visitors/{w.vera.id}").status_code == 403
     page = login(w.sam).get("/worklist")
     assert {fact[2] for fact in facts(page)} <= {f.id for f in w.f.values() if f.assigned_visitor_id == w.vera.id}
+
+
+def test_each_worklist_row_links_to_its_action(hand_built, login):
+    w = hand_built
+    page = BeautifulSoup(login(w.vera).get("/worklist").data, "html.parser")
+    rows = {
+        (tag["data-kind"], tag["data-family-id"]): tag.select_one("a")["href"] for tag in page.select(".due-item")
+    }
+    cora = w.c["closing"]
+    assert rows[("screening_due", str(cora.family_id))] == f"/children/{cora.id}/screenings/new?instrument=m24"
+    assert rows[("late_referral", str(w.f["D Community 31"].id))] == f"/referrals/{w.r['community_31'].id}"
+    assert rows[("overdue_follow_up", str(w.f["A Follow-ups"].id))] == f"/families/{w.f['A Follow-ups'].id}#follow-ups"
+    done_forms = page.select(f"form[action='/follow-ups/{w.fu['overdue'].id}/status']")
+    assert len(done_forms) == 1 and done_forms[0].select_one("input[name=status]")["value"] == "done"
+
+
+def test_marking_a_follow_up_done_from_the_worklist_takes_it_off(hand_built, login):
+    w = hand_built
+    browser = login(w.vera)
+    follow_up = w.fu["overdue"]
+    response = browser.submit("/worklist", {"status": "done"}, action=f"/follow-ups/{follow_up.id}/status")
+    assert response.status_code == 302
+    remaining = facts(browser.get("/worklist"), w.f["A Follow-ups"].id)
+    assert ("overdue_follow_up", "2025-06-10", w.f["A Follow-ups"].id, None) not in remaining
+    assert len(remaining) == 2  # the two follow-ups due this week

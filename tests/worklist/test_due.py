@@ -38,7 +38,10 @@ def test_a_visitors_worklist_is_exactly_the_hand_worked_answer(hand_built):
 
 def test_the_overdue_screening_follow_up_is_screening_due_not_a_plain_follow_up(hand_built):
     items = due_items(hand_built.vera, TODAY, family_id=hand_built.f["C Overdue screening"].id)
-    assert [(i.kind, i.instrument_code, i.due_on) for i in items] == [("screening_due", "m24", date(2025, 1, 4))]
+    # Due, but not recordable today: Omar (30 months) is past the 24-month window.
+    assert [(i.kind, i.instrument_code, i.due_on, i.recordable) for i in items] == [
+        ("screening_due", "m24", date(2025, 1, 4), False)
+    ]
 
 
 def test_the_closing_window_names_the_instrument(hand_built):
@@ -104,3 +107,15 @@ def test_the_query_count_does_not_grow_with_the_caseload(app_ctx, visitor, super
     with count_queries() as large:
         assert len(due_items(user, TODAY)) == 500 * 4
     assert len(small) == len(large)
+
+
+def test_a_preterm_childs_window_closes_by_corrected_age(db, visitor):
+    # Born 2024-05-31 at 32 weeks: due date 2024-07-26, so the corrected age reaches
+    # 11 months on 2025-06-26 and the 4-10 month window's last day is 2025-06-25,
+    # although by chronological age (12 months today) it would have passed.
+    family = FamilyFactory(assigned_visitor=visitor, created_at=datetime(2025, 6, 1, tzinfo=UTC))
+    child = ChildFactory(family=family, date_of_birth=date(2024, 5, 31), gestational_age_weeks=32)
+    items = due_items(visitor, TODAY, family_id=family.id)
+    assert [(i.kind, i.instrument_code, i.due_on, i.child_id) for i in items] == [
+        ("screening_due", "m4_10", date(2025, 6, 25), child.id)
+    ]
