@@ -134,4 +134,4 @@ class FollowUpForm(FlaskForm):
 
 
 class FollowUpStatusForm(FlaskForm):
-    status = HiddenField(validators=[AnyOf(("done", "cancelled"))])
+    status = HiddenField(validators=[AnyOf(("done", "cancelled", "scheduled"))])

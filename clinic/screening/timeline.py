@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from clinic import clock
 from clinic.auth.models import User
-from clinic.cases.follow_ups import family_follow_ups, open_screening_follow_ups
+from clinic.cases.follow_ups import can_restore, family_follow_ups, open_screening_follow_ups
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
 from clinic.instruments import (
@@ -189,6 +189,7 @@ class FollowUpEntry:
     child_name: str | None
     instrument_title: str | None
     overdue: bool
+    restorable: bool = False  # a cancellation that can still be undone
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,7 @@ def family_panel(user: User, family: Family) -> FamilyPanel:
                 children.get(f.child_id) if f.child_id is not None else None,
                 instrument_title(f.instrument_code),
                 f.status in ("scheduled", "missed") and f.due_on < today,
+                can_restore(f, today),
             )
             for f in follow_ups
         ],

@@ -390,5 +390,39 @@ def set_follow_up_status(follow_up_id: int):
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash("Follow-up marked done." if form.status.data == "done" else "Follow-up cancelled.", "success")
+        flash(FOLLOW_UP_DONE_MESSAGES[form.status.data], "success")
     return redirect(url_for("cases.family", family_id=follow_up.family_id) + "#follow-ups")
+
+
+FOLLOW_UP_DONE_MESSAGES = {
+    "done": "Follow-up marked done.",
+    "cancelled": "Follow-up cancelled. To undo, restore it from the family's done and cancelled follow-ups.",
+    "scheduled": "Follow-up restored: it is scheduled again.",
+}
+
+
+@bp.get("/follow-ups/<int:follow_up_id>/cancel")
+@access(STAFF)
+def confirm_cancel_follow_up(follow_up_id: int):
+    """The second step of cancelling a follow-up: which one, and how to undo it."""
+    follow_up = get_follow_up_or_404(g.user, follow_up_id)
+    back = url_for("cases.family", family_id=follow_up.family_id) + "#follow-ups"
+    if follow_up.status not in follow_up_services.OPEN_STATUSES:
+        return redirect(back)
+    what = FOLLOW_UP_KIND_LABELS.get(follow_up.kind, follow_up.kind)
+    subject = f" for {follow_up.child.full_name}" if follow_up.child is not None else ""
+    return render_template(
+        "confirm.html",
+        title=f"Cancel the {what.lower()} of {day_label(follow_up.due_on)}?",
+        consequences=[
+            f"{what}{subject}, family {follow_up.family.name}"
+            + (f": {follow_up.note}" if follow_up.note else "."),
+            "It leaves the worklist, and no reminder will be sent for it.",
+        ],
+        undo="restore it from the family's done and cancelled follow-ups, until its date.",
+        action=url_for(".set_follow_up_status", follow_up_id=follow_up.id),
+        fields={"status": "cancelled"},
+        confirm_label="Cancel the follow-up",
+        back_url=back,
+        back_label="Keep it",
+    )
