@@ -82,6 +82,8 @@ class ScreeningForm(FlaskForm):
     """The fixed fields of the screening page; the answers are ``responses-<item id>``."""
 
     instrument = HiddenField(validators=[InputRequired(message="Choose an instrument.")])
+    # One per form shown: a second submission of the same form saves nothing new.
+    form_token = HiddenField(validators=[Optional(), Length(max=64)])
     administered_on = DateField(
         "Date of the screening", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
     )

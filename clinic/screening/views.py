@@ -9,7 +9,10 @@ which rolls the request's transaction back: nothing of it is saved.
 
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from wtforms.fields import SelectChoice
 
 from clinic import clock
@@ -36,7 +39,7 @@ from clinic.permissions.scope import (
     get_follow_up_or_404,
     get_in_family_scope_or_404,
 )
-from clinic.screening import rules, services, timeline
+from clinic.screening import drafts, rules, services, timeline
 from clinic.screening.blueprint import bp
 from clinic.screening.forms import (
     FOLLOW_UP_KIND_LABELS,
@@ -127,6 +130,28 @@ def _screening_page(child: Child, instrument: Instrument | None, answers: KeyedI
     )
 
 
+def _opening_form(child: Child, choice) -> tuple[ScreeningForm, KeyedInputs, Instrument | None, dict]:
+    """The form as it opens: the author's draft for this child if there is one (after
+    an idle sign-out), else today's checklist (or the one asked for, if open today)."""
+    draft = drafts.find_draft(g.user, child)
+    context: dict = {"draft": draft, "not_offered": None}
+    if draft is not None:
+        values = drafts.as_formdata(draft)
+        form = ScreeningForm(formdata=MultiDict(values))
+        instrument = _known_instrument(values["instrument"]) or choice.opens_on
+        answers = KeyedInputs("responses", values)
+    else:
+        form = ScreeningForm()
+        answers = KeyedInputs("responses")
+        asked = _known_instrument(request.args.get("instrument"))
+        if asked is not None and asked not in choice.recordable:
+            context["not_offered"] = asked
+        instrument = asked if asked in choice.recordable else choice.opens_on
+    form.instrument.data = instrument.code if instrument else None
+    form.form_token.data = secrets.token_urlsafe(24)
+    return form, answers, instrument, context
+
+
 @bp.route("/children/<int:child_id>/screenings/new", methods=["GET", "POST"])
 @access(STAFF)
 def new_screening(child_id: int):
@@ -136,20 +161,17 @@ def new_screening(child_id: int):
     service checks that)."""
     child = get_child_or_404(g.user, child_id)
     choice = checklist_choice(child, clock.today())
+    if request.method == "GET":
+        form, answers, instrument, context = _opening_form(child, choice)
+        return form_page("screening/screening_form.html", form, **_screening_page(
+            child, instrument, answers, choice=choice, **context
+        ))
     form = ScreeningForm()
-    answers = KeyedInputs("responses", request.form if form.is_submitted() else None)
-    not_offered = None
-    if form.is_submitted():
-        instrument = _known_instrument(form.instrument.data)
-    else:
-        asked = _known_instrument(request.args.get("instrument"))
-        if asked is not None and asked not in choice.recordable:
-            not_offered = asked
-        instrument = asked if asked in choice.recordable else choice.opens_on
-        form.instrument.data = instrument.code if instrument else None
-    context = dict(choice=choice, not_offered=not_offered)
+    answers = KeyedInputs("responses", request.form)
+    instrument = _known_instrument(form.instrument.data)
+    context = dict(choice=choice, not_offered=None, draft=None)
     valid = form.validate_on_submit()
-    if form.is_submitted() and instrument is None:
+    if instrument is None:
         # An unknown checklist was posted: the rows shown are today's checklist's,
         # and so is the checklist the next submission names.
         if not form.instrument.errors:
@@ -157,6 +179,11 @@ def new_screening(child_id: int):
         instrument = choice.opens_on
         form.instrument.data = instrument.code if instrument else None
         valid = False
+    token = form.form_token.data or None
+    earlier = drafts.saved_with_token(child, token)
+    if earlier is not None:
+        flash("This screening was already saved; it is not saved twice.", "info")
+        return redirect(url_for(".screening", screening_id=earlier.id))
     if valid and instrument is not None:
         try:
             outcome = services.record_screening(
@@ -167,18 +194,42 @@ def new_screening(child_id: int):
                 responses=answers.values,
                 notes=optional_text(form.notes.data),
             )
+            drafts.mark_saved(g.user, child, outcome.screening, token)
+        except drafts.AlreadySaved as saved:
+            flash("This screening was already saved; it is not saved twice.", "info")
+            return redirect(url_for(".screening", screening_id=saved.screening_id))
         except ServiceError as exc:
             db.session.rollback()
             show_service_errors(form, exc, responses=answers)
-            return form_page("screening/screening_form.html", form, **_screening_page(child, instrument, answers, **context))
+            return form_page(
+                "screening/screening_form.html", form, **_screening_page(child, instrument, answers, **context)
+            )
         screening = outcome.screening
         flash("Screening saved.", "success")
         _flash_referral(timeline.referral_effect(outcome.referral, screening_id=screening.id), outcome.referral)
         _flash_follow_up(outcome.follow_up)
         return redirect(url_for(".screening", screening_id=screening.id))
-    if form.is_submitted() and instrument is not None and not form.instrument.errors:
+    if instrument is not None and not form.instrument.errors:
         _check_answers(instrument, answers)
     return form_page("screening/screening_form.html", form, **_screening_page(child, instrument, answers, **context))
+
+
+@bp.post("/children/<int:child_id>/screenings/draft")
+@access(STAFF)
+def keep_screening_draft(child_id: int):
+    """What the form holds, kept for its author (the form's script sends it as it changes)."""
+    child = get_child_or_404(g.user, child_id)
+    drafts.keep_draft(g.user, child, request.form)
+    return "", 204
+
+
+@bp.post("/children/<int:child_id>/screenings/draft/discard")
+@access(STAFF)
+def discard_screening_draft(child_id: int):
+    child = get_child_or_404(g.user, child_id)
+    drafts.discard_draft(g.user, child)
+    flash("The unsaved answers were discarded.", "info")
+    return redirect(url_for(".new_screening", child_id=child.id))
 
 
 @bp.get("/screenings/<int:screening_id>")
