@@ -62,7 +62,8 @@ def test_cancelling_a_follow_up_asks_first_and_can_be_undone(login, db, visitor,
     # The family page offers no one-step cancel: a link to the second step.
     shown = page(browser.get(family_path))
     assert shown.select("form input[name=status][value=cancelled]") == []
-    link = shown.find("a", string="Cancel…")
+    link = shown.select_one(f"a[href='/follow-ups/{follow_up.id}/cancel']")
+    assert link.get_text() == "Cancel… the phone call of Tue 8 Dec 2026"
     assert link["href"] == f"/follow-ups/{follow_up.id}/cancel"
 
     step = page(browser.get(link["href"]))
