@@ -11,13 +11,9 @@
   var timers = [];
   var warning = document.getElementById("idle-warning");
 
+  // Draft forms send their own token; the warning's form holds one for itself.
   function post(url, data) {
-    return fetch(url, {
-      method: "POST",
-      body: data,
-      credentials: "same-origin",
-      headers: {"X-CSRFToken": body.dataset.csrfToken || ""}
-    });
+    return fetch(url, {method: "POST", body: data, credentials: "same-origin"});
   }
 
   function signInAgain() {
@@ -41,8 +37,10 @@
   }
 
   if (warning) {
-    warning.querySelector("button").addEventListener("click", function () {
-      post(body.dataset.keepAliveUrl).then(function (response) {
+    var stay = warning.querySelector("form");
+    stay.addEventListener("submit", function (event) {
+      event.preventDefault();
+      post(stay.action, new FormData(stay)).then(function (response) {
         if (response.ok) { restartIdleClock(); } else { signInAgain(); }
       }, signInAgain);
     });

@@ -145,6 +145,8 @@ def test_signed_in_pages_carry_the_idle_limit_and_a_stay_signed_in_button(login,
     warning = shown.select_one("#idle-warning")
     assert warning.has_attr("hidden") and warning.find("button").get_text(strip=True) == "Stay signed in"
     assert shown.find("script")["src"] == "/static/clinic.js"
-    token = shown.body["data-csrf-token"]
-    assert browser.post("/session/keep-alive", headers={"X-CSRFToken": token}).status_code == 204
+    stay = warning.find("form")
+    assert stay["action"] == "/session/keep-alive"
+    token = stay.find("input", attrs={"name": "csrf_token"})["value"]
+    assert browser.post("/session/keep-alive", data={"csrf_token": token}).status_code == 204
     assert browser.post("/session/keep-alive").status_code == 400  # without the token: refused
