@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +35,12 @@ class Instrument:
     window_min: int
     window_max: int
     items: tuple[Item, ...]
+    # Language → item id → text: translations of this same version (``*.es.json``).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def item_text(self, item: Item, language: str | None) -> str:
+        """The item's text in ``language`` when this version has it, else the original."""
+        return self.translations.get(language or "", {}).get(item.id, item.text)
 
     @property
     def window_months(self) -> tuple[int, int]:
@@ -113,6 +119,26 @@ def _versioned_files(stem: str) -> dict[int, dict]:
     return dict(sorted(found.items()))
 
 
+def _translation_files(stem: str) -> list[tuple[int, str, dict]]:
+    """(version, language, content) of every ``<stem>-v<N>.<language>.json`` in data/."""
+    found = []
+    pattern = re.compile(rf"{re.escape(stem)}-v(\d+)\.([a-z]{{2}})\.json")
+    for path in sorted(DATA_DIR.glob(f"{stem}-v*.*.json")):
+        match = pattern.fullmatch(path.name)
+        if match is not None:
+            found.append((int(match.group(1)), match.group(2), json.loads(path.read_text(encoding="utf-8"))))
+    return found
+
+
+def translated_domain_labels(language: str | None) -> dict[str, str]:
+    """Domain code → label in ``language`` (the English labels where none is given)."""
+    labels = domain_labels()
+    for _, found_language, content in _translation_files("milestones"):
+        if found_language == language:
+            labels.update(content.get("domains", {}))
+    return labels
+
+
 @dataclass(frozen=True)
 class _Milestones:
     by_key: dict[tuple[str, int], Instrument]
@@ -137,6 +163,11 @@ def _milestones() -> _Milestones:
                 window_max=window_max,
                 items=tuple(Item(id=i["id"], domain=i["domain"], text=i["text"]) for i in raw["items"]),
             )
+    for version, language, content in _translation_files("milestones"):
+        for (_code, of_version), instrument in by_key.items():
+            if of_version == version:
+                texts = {i.id: content["items"][i.id] for i in instrument.items if i.id in content["items"]}
+                instrument.translations[language] = texts
     newest: dict[str, Instrument] = {}
     for (code, version), instrument in by_key.items():
         if code not in newest or version > newest[code].version:

@@ -18,7 +18,7 @@ from wtforms.fields import SelectChoice
 from clinic import clock
 from clinic.cases import ages
 from clinic.cases import follow_ups as follow_up_services
-from clinic.cases.models import Child, Family
+from clinic.cases.models import LANGUAGES, Child, Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.forms import form_page, optional_text, refused, show_service_errors
@@ -30,6 +30,7 @@ from clinic.instruments import (
     observation_instrument,
     risk_factor_catalog,
     risk_factor_categories,
+    translated_domain_labels,
 )
 from clinic.permissions.roles import STAFF, access
 from clinic.permissions.scope import (
@@ -126,6 +127,8 @@ def _screening_page(child: Child, instrument: Instrument | None, answers: KeyedI
         groups=(answers,),
         stray_errors=answers.stray_errors(instrument.item_ids) if instrument else answers.errors,
         domain_labels=domain_labels(),
+        family_domain_labels=translated_domain_labels(child.family.language),
+        languages_by_code=LANGUAGES,
         **context,
     )
 
