@@ -12,10 +12,15 @@ from clinic import clock
 from clinic.permissions.roles import role_allows
 
 
-def local_datetime(value: datetime | None) -> str:
+def local_datetime(value: datetime | None) -> Markup:
+    """A moment in the clinic's time, read like ``day`` ("Tue 8 Dec 2026, 14:05"),
+    with the exact instant in ``<time datetime>``."""
     if value is None:
-        return ""
-    return value.astimezone(clock.clinic_timezone()).strftime("%Y-%m-%d %H:%M")
+        return Markup("")
+    local = value.astimezone(clock.clinic_timezone())
+    return Markup('<time datetime="{}">{}, {}</time>').format(
+        local.isoformat(timespec="minutes"), day_label(local.date()), local.strftime("%H:%M")
+    )
 
 
 DAY_FORMAT = "EEE d MMM y"  # "Tue 8 Dec 2026", in the page's language
