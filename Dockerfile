@@ -1,5 +1,9 @@
-# One image for the web app, the worker and the scheduler (docker-compose.yml).
-FROM python:3.11-slim
+# One image for the web app, the workers, the scheduler and the migration step
+# (docker-compose.yml). PYTHON_IMAGE is the official image in production; the
+# deploy check (deploy/check.sh) passes an equivalent built from a local Debian
+# base, because it cannot pull images.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+FROM ${PYTHON_IMAGE}
 
 # WeasyPrint renders the referral summaries' PDF with Pango.
 RUN apt-get update \
@@ -7,15 +11,27 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 clinic
+ENV VIRTUAL_ENV=/opt/clinic PATH=/opt/clinic/bin:$PATH PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+
+# The dependencies first, from pyproject.toml alone, so that a change of code
+# rebuilds only the layers below.
+COPY pyproject.toml ./
+RUN python3 -m venv "$VIRTUAL_ENV" \
+ && mkdir clinic worker && touch clinic/__init__.py worker/__init__.py README.md \
+ && pip install --no-cache-dir --quiet . \
+ && pip uninstall --yes --quiet clinic \
+ && rm -rf clinic worker README.md build *.egg-info
+
+COPY README.md alembic.ini ./
 COPY clinic ./clinic
 COPY worker ./worker
 COPY migrations ./migrations
-RUN pip install --no-cache-dir -e . \
+COPY deploy/clinic-worker /usr/local/bin/clinic-worker
+RUN pip install --no-cache-dir --quiet --no-deps -e . \
  && mkdir -p /app/instance && chown clinic:clinic /app/instance
 
 USER clinic
-ENV FLASK_APP=clinic:create_app PYTHONUNBUFFERED=1
+ENV FLASK_APP=clinic:create_app
 EXPOSE 8000
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-", "clinic:create_app()"]

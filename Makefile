@@ -7,7 +7,7 @@ TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run lint test test-sqlite test-postgresql clean
+.PHONY: install run lint test test-sqlite test-postgresql deploy-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ run: install
 # The whole suite on SQLite, then again on PostgreSQL (skipped, and said so, when
 # PostgreSQL is not answering, unless CLINIC_REQUIRE_SERVICES=1).
 lint: install
-	$(BIN)/ruff check clinic worker tests migrations
+	$(BIN)/ruff check clinic worker tests migrations deploy
 	$(BIN)/lint-imports
 
 test: install lint
@@ -42,6 +42,12 @@ test-sqlite: install
 
 test-postgresql: install
 	CLINIC_TEST_DB=postgresql $(BIN)/pytest $(ARGS)
+
+# docker-compose.yml run for real: 2 web and 2 worker containers behind nginx, a
+# killed worker, a second beat, a backup and an upgrade (deploy/check.py says
+# what it checks). Needs root for Docker; installs Docker from Debian if missing.
+deploy-check:
+	bash deploy/check.sh
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

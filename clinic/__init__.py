@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -67,8 +67,9 @@ def _register_blueprints(app: Flask) -> None:
     importing them here, in the factory, is what wires a package into the app."""
     from clinic.admin import views as _admin_views  # noqa: F401
     from clinic.admin.blueprint import bp as admin_bp
-    from clinic.api import auth_views, caseload, cases, referrals, screening, summary, worklist  # noqa: F401
+    from clinic.api import auth_views, caseload, cases, referrals, reports, screening, summary, worklist  # noqa: F401
     from clinic.api.blueprint import bp as api_bp
+    from clinic.auth import account_views as _account_views  # noqa: F401
     from clinic.auth import keep_alive as _keep_alive  # noqa: F401
     from clinic.auth import views as _auth_views  # noqa: F401
     from clinic.auth.blueprint import bp as auth_bp
@@ -121,6 +122,8 @@ def _register_request_lifecycle(app: Flask) -> None:
             return extensions.login_manager.unauthorized()
         if not role_allows(user, rule):
             abort(403)
+        if request.blueprint != "api" and sessions.second_factor_setup_required(user, request.endpoint):
+            return redirect(url_for("auth.second_factor_setup"))
         return None
 
     @app.after_request
@@ -142,9 +145,12 @@ def _register_request_lifecycle(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
         )
-        if request.blueprint != "api" and current_user_is_signed_in():
-            # Pages with health information are never kept in a shared cache.
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.blueprint == "api" or request.endpoint in NO_STORE_PUBLIC_ENDPOINTS or current_user_is_signed_in():
+            # Health information, tokens and a family's contact details are never kept
+            # in a cache: every API answer, every signed-in page, the unsubscribe page.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["PUBLIC_URL"].startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 
@@ -158,6 +164,11 @@ def _register_error_pages(app: Flask) -> None:
         if api_answer is not None:
             return api_answer
         return render_template("error.html", error=exc), exc.code or 500
+
+
+# Public pages that still must not be cached: the unsubscribe page names the
+# caregiver; the password link page and the code step belong to one person.
+NO_STORE_PUBLIC_ENDPOINTS = frozenset({"mail.unsubscribe", "mail.unsubscribe_one_click", "auth.set_password", "auth.login_code"})
 
 
 def current_user_is_signed_in() -> bool:

@@ -1,19 +1,32 @@
-"""The audit log: who did what to which record, when, from where.
+"""The audit log: who did what to which record, when, from where; tamper-evident.
 
 Two verbs, used by the services of every package: :func:`read` for reads of health
-records (one event per record, one INSERT per list) and :func:`change` for every
-write. Views and API endpoints never write audit rows themselves.
+records (one event per request that reads, holding every id read) and :func:`change`
+for every write. Views and API endpoints never write audit rows themselves.
+
+Every event is chained to the one before: ``hash = HMAC(key, prev_hash + the event)``
+with a key that is not in the database (``AUDIT_KEY``, else derived from
+``SECRET_KEY``), in a gapless ``seq`` order. Events are inserted as the request goes,
+without any lock; they are chained just before their transaction commits, under a
+row lock on the one ``audit_chain`` row (the chain's head), so concurrent requests
+never fork the chain and wait for each other only for that last step.
+``clinic audit verify`` (:func:`verify`) walks the chain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask import g, has_request_context, request
-from sqlalchemy import ForeignKey, Index, String, insert
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, event, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from clinic.db import Base, utcnow
 from clinic.extensions import db
@@ -40,9 +53,181 @@ class AuditEvent(Base):
     # What changed, by field name only: the log must not become a second copy of
     # the health record.
     detail: Mapped[str | None] = mapped_column(String(1000))
+    # A list read: every id read, as ",1,2,3," (so a record's reads can be found).
+    record_ids: Mapped[str | None] = mapped_column(Text)
+    # The chain: position, the previous event's hash, this event's hash.
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     # By name: the audit log is core and knows no package above it.
     user: Mapped[User | None] = relationship("User")
+
+    @property
+    def ids_read(self) -> list[int]:
+        """The record ids this event is about: its one record, or every id of a list read."""
+        if self.record_ids:
+            return [int(part) for part in self.record_ids.strip(",").split(",")]
+        return [self.record_id] if self.record_id is not None else []
+
+
+class AuditChain(Base):
+    """The head of the chain: one row, locked while a transaction appends its events."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    # Events with a lower id were written before the chain existed (not chained).
+    legacy_below_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    # HMAC of the head itself, so the chain's end cannot be cut off and the head moved
+    # back. None only before the first event (the migration cannot know the key).
+    mac: Mapped[str | None] = mapped_column(String(64))
+
+
+GENESIS = "0" * 64
+_FIELDS = ("id", "occurred_at", "user_id", "action", "record_type", "record_id", "family_id", "ip_address", "detail", "record_ids")
+
+
+def about_record(record_type: str, record_id: int):
+    """The condition for events about one record: its own, and list reads that held it."""
+    return (AuditEvent.record_type == record_type) & (
+        (AuditEvent.record_id == record_id) | AuditEvent.record_ids.contains(f",{record_id},", autoescape=True)
+    )
+
+
+def _key() -> bytes:
+    configured = current_app.config.get("AUDIT_KEY")
+    if configured:
+        return configured.encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"clinic audit chain v1", hashlib.sha256).digest()
+
+
+def _canonical(values: dict) -> bytes:
+    def plain(value):
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    return json.dumps([plain(values[name]) for name in _FIELDS], separators=(",", ":")).encode()
+
+
+def event_hash(key: bytes, seq: int, prev_hash: str, values: dict) -> str:
+    message = f"{seq}|{prev_hash}|".encode() + _canonical(values)
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def head_mac(key: bytes, last_seq: int, last_hash: str) -> str:
+    return hmac.new(key, f"head|{last_seq}|{last_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def _values(event_row) -> dict:
+    return {name: getattr(event_row, name) for name in _FIELDS}
+
+
+@event.listens_for(Session, "before_flush")
+def _track_new_events(session, _context, _instances):
+    new = [obj for obj in session.new if isinstance(obj, AuditEvent) and obj.seq is None]
+    if new:
+        session.info.setdefault("audit_unchained", []).extend(new)
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_new_events(session):
+    """Append this transaction's events to the chain, under the head's row lock."""
+    if not session.info.get("audit_unchained") and not any(isinstance(obj, AuditEvent) for obj in session.new):
+        return
+    session.flush()  # ids for every new event
+    # An event flushed inside a savepoint that was rolled back is gone: skip it.
+    events = sorted(
+        (e for e in session.info.pop("audit_unchained", []) if inspect(e).persistent and e.seq is None),
+        key=lambda e: e.id,
+    )
+    if not events:
+        return
+    key = _key()
+    head = _locked_head(session, key)
+    seq, prev = head.last_seq, head.last_hash
+    for audit_event in events:
+        seq += 1
+        audit_event.seq = seq
+        audit_event.prev_hash = prev
+        audit_event.hash = prev = event_hash(key, seq, prev, _values(audit_event))
+    head.last_seq, head.last_hash = seq, prev
+    head.mac = head_mac(key, seq, prev)
+    session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_events(session):
+    session.info.pop("audit_unchained", None)
+
+
+def _locked_head(session, key: bytes) -> AuditChain:
+    head = session.scalars(select(AuditChain).where(AuditChain.id == 1).with_for_update()).first()
+    if head is not None:
+        return head
+    try:  # a database made without migrations (tests): the chain starts here
+        with session.begin_nested():
+            session.add(AuditChain(id=1, last_seq=0, last_hash=GENESIS, legacy_below_id=0, mac=head_mac(key, 0, GENESIS)))
+    except IntegrityError:
+        pass  # another transaction started it a moment ago
+    return session.scalars(select(AuditChain).where(AuditChain.id == 1).with_for_update()).one()
+
+
+@dataclass(frozen=True)
+class Problem:
+    event_id: int | None
+    message: str
+
+
+def verify(batch: int = 1000) -> tuple[int, Problem | None]:
+    """Walk the chain: (events checked, the first problem or None).
+
+    A changed event fails its hash; an event inserted behind the app's back has no
+    place in the chain (or a wrong hash); a removed one leaves a gap in ``seq`` or
+    a ``prev_hash`` that does not match; one cut off the end disagrees with the head.
+    """
+    key = _key()
+    head = db.session.get(AuditChain, 1)
+    legacy_below = head.legacy_below_id if head is not None else 0
+    stray = db.session.scalar(
+        select(AuditEvent.id).where(AuditEvent.seq.is_(None), AuditEvent.id >= legacy_below).order_by(AuditEvent.id).limit(1)
+    )
+    if stray is not None:
+        return 0, Problem(stray, f"event {stray} is not in the chain: inserted behind the app's back")
+    expected_seq, prev, checked = 0, GENESIS, 0
+    for row in _chained(batch):
+        expected_seq += 1
+        if row.seq != expected_seq:
+            return checked, Problem(row.id, f"events {expected_seq} to {row.seq - 1} of the chain are missing before event {row.id}: removed")
+        if row.prev_hash != prev:
+            return checked, Problem(row.id, f"event {row.id} does not follow the event before it: one was removed or replaced")
+        if not hmac.compare_digest(row.hash or "", event_hash(key, row.seq, prev, _values(row))):
+            return checked, Problem(row.id, f"event {row.id} was changed (its hash does not match)")
+        prev = row.hash
+        checked += 1
+    if head is None:
+        return checked, (Problem(None, "the chain's head is missing") if checked else None)
+    unsealed_start = head.mac is None and head.last_seq == 0
+    if not unsealed_start and not hmac.compare_digest(head.mac or "", head_mac(key, head.last_seq, head.last_hash)):
+        return checked, Problem(None, "the chain's head was changed")
+    if head.last_seq != expected_seq or head.last_hash != prev:
+        return checked, Problem(None, f"the chain ends at event {expected_seq} but its head says {head.last_seq}: events were removed from the end")
+    return checked, None
+
+
+def _chained(batch: int) -> Iterator[AuditEvent]:
+    """Every chained event in seq order, a batch at a time (keyset, bounded memory)."""
+    after = 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+        db.session.expunge_all()
 
 
 def change(
@@ -58,14 +243,14 @@ def change(
     """A change (or a security event): added to the current transaction, so it
     commits with the change it describes.
 
-    ``kept`` events (failed and throttled sign-ins) are written even though the
+    ``kept`` events (failed and throttled sign-ins, denied access) are written even though the
     request answers with an error and rolls back: they are held until the request's
     transaction has ended and then written in one of their own (see
     :func:`write_kept_events`). Not a second connection meanwhile: on SQLite it
     would wait for the write lock its own request holds.
     """
     if kept:
-        _keep(action, record_type, record_id, detail)
+        _keep(action, record_type, record_id, detail, user.id if user is not None else None)
         return None
     event = AuditEvent(
         action=action,
@@ -88,36 +273,36 @@ def read(
     action: str = "view",
     detail: str | None = None,
 ) -> None:
-    """Reads of health records: one event per record, all in a single INSERT.
+    """Reads of health records: one event holding every id read.
 
-    ``records`` holds (record id, family id) pairs. The ORM would send one INSERT per
-    event on SQLite; lists must not cost more statements as they grow.
+    ``records`` holds (record id, family id) pairs. One record fills ``record_id`` and
+    ``family_id``; a list fills ``record_ids`` (and ``family_id`` when all are of one
+    family), so a 50-row list costs one row, not fifty.
     """
     records = list(records)
     if not records:
         return
-    address = request.remote_addr if has_request_context() else None
-    db.session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "occurred_at": utcnow(),
-                "action": action,
-                "record_type": record_type,
-                "record_id": record_id,
-                "family_id": family_id,
-                "user_id": user.id,
-                "ip_address": address,
-                "detail": detail,
-            }
-            for record_id, family_id in records
-        ],
+    families = {family_id for _, family_id in records}
+    single = len(records) == 1
+    db.session.add(
+        AuditEvent(
+            occurred_at=utcnow(),
+            action=action,
+            record_type=record_type,
+            record_id=records[0][0] if single else None,
+            record_ids=None if single else "," + ",".join(str(record_id) for record_id, _ in records) + ",",
+            family_id=families.pop() if len(families) == 1 else None,
+            user_id=user.id,
+            ip_address=request.remote_addr if has_request_context() else None,
+            detail=detail,
+        )
     )
 
 
-def _keep(action: str, record_type: str, record_id: int | None, detail: str | None) -> None:
+def _keep(action: str, record_type: str, record_id: int | None, detail: str | None, user_id: int | None) -> None:
     event = {
         "occurred_at": utcnow(),
+        "user_id": user_id,
         "action": action,
         "record_type": record_type,
         "record_id": record_id,
@@ -127,7 +312,7 @@ def _keep(action: str, record_type: str, record_id: int | None, detail: str | No
     if has_request_context():
         g.setdefault("kept_audit_events", []).append(event)
     else:
-        db.session.execute(insert(AuditEvent), [event])
+        db.session.add(AuditEvent(**event))
 
 
 def write_kept_events() -> None:
@@ -136,5 +321,5 @@ def write_kept_events() -> None:
     Called by the request boundary (``clinic.__init__``), which owns this commit."""
     events = g.pop("kept_audit_events", None)
     if events:
-        db.session.execute(insert(AuditEvent), events)
+        db.session.add_all(AuditEvent(**values) for values in events)
         db.session.commit()

@@ -10,7 +10,8 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from clinic import clock, create_app
 from clinic.auth.cli import teams_cli, users_cli
-from clinic.demo import DEMO_PASSWORD, database_is_empty, load_demo
+from clinic.data_cli import audit_cli, backup_command, export_family
+from clinic.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, database_is_empty, load_demo
 from clinic.extensions import db
 from clinic.migrations_cli import db_cli
 from clinic.worklist.cli import reminders_cli
@@ -27,6 +28,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(teams_cli)
     app.cli.add_command(demo)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(export_family)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(audit_cli)
 
 
 @click.command("demo")
@@ -50,3 +54,7 @@ def demo(if_empty: bool) -> None:
     click.echo(f"Sign in at the address below with password {DEMO_PASSWORD!r} as:")
     for role, email in summary.sign_ins:
         click.echo(f"  {email:<28} {role}")
+    click.echo(
+        f"Supervisors and the admin then enter a code of the TOTP key {DEMO_TOTP_SECRET} (add it to an "
+        "authenticator app, or run: oathtool --totp -b " + DEMO_TOTP_SECRET + " ; each code works once)."
+    )

@@ -37,6 +37,8 @@ def from_environment(instance_path: Path) -> dict:
     ZoneInfo(timezone)  # fail at start-up, not on the first reminder run
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        # The audit chain's HMAC key (clinic/audit.py); without it, derived from SECRET_KEY.
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY") or None,
         "DATABASE_URL": os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance_path / 'clinic.sqlite3'}",
         "REDIS_URL": redis_url,
@@ -60,11 +62,17 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": public_url.startswith("https://"),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
         "API_TOKEN_LIFETIME": timedelta(hours=8),
+        "PASSWORD_LINK_LIFETIME": timedelta(hours=24),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_FAILURES_PER_ACCOUNT": "5 per 15 minutes",
-        "LOGIN_FAILURES_PER_ADDRESS": "20 per 15 minutes",
+        # Failed sign-ins (clinic.auth.throttle): per account and address first, with
+        # waits that grow; per account (from addresses that failed) and per address
+        # only at higher counts.
+        "LOGIN_FAILURES_PER_PAIR": "3 per minute; 6 per 15 minutes; 10 per hour",
+        "LOGIN_FAILURES_PER_ACCOUNT": "20 per hour",
+        "LOGIN_FAILURES_PER_ADDRESS": "100 per hour",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",

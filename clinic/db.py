@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.globals import app_ctx
@@ -98,10 +99,20 @@ def _sqlite_transactions(engine: Engine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # SQLite has no time-zone database; reports ask it for clinic-local dates.
+        dbapi_connection.create_function("clinic_local_date", 2, sqlite_local_date, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
         conn.exec_driver_sql(begin)
+
+
+def sqlite_local_date(stored: str | None, zone: str) -> str | None:
+    """The local date in ``zone`` of a UTC timestamp as SQLite stores it."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 def _app_context_id() -> int:

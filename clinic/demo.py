@@ -17,12 +17,16 @@ from clinic.auth.models import User
 from clinic.cases import follow_ups
 from clinic.cases import services as cases
 from clinic.cases.ages import date_at_screening_age, screening_age_months
+from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.instruments import instruments, risk_factor_catalog
 from clinic.screening import services as screening
 from clinic.worklist.reminders import ReminderCounts, run_reminders
 
-DEMO_PASSWORD = "clinic-demo"
+DEMO_PASSWORD = "clinic-demo-passphrase"
+# The demo supervisors' and admin's second factor (rule 12): a fixed key, printed by
+# `clinic demo` and in the README, so a newcomer can add it to an app or compute codes.
+DEMO_TOTP_SECRET = "CLINICDEMOCLINICDEMOCLINICDEMO22"
 
 TEAMS = {
     "North": ("Grace Okafor", ["Lucía Fernández", "Tom Becker", "Aisha Rahman"]),
@@ -63,6 +67,7 @@ def load_demo(today: date, seed: int = 2026) -> DemoSummary:
     admin = staff.create_user(
         email="admin@clinic.demo", name="Alex Admin", role="admin", password=DEMO_PASSWORD, by=None
     )
+    _demo_second_factor(admin)
     summary.sign_ins.append(("admin", admin.email))
     visitors: list[User] = []
     for team_name, (supervisor_name, visitor_names) in TEAMS.items():
@@ -71,6 +76,7 @@ def load_demo(today: date, seed: int = 2026) -> DemoSummary:
             email=_email(supervisor_name), name=supervisor_name, role="supervisor",
             password=DEMO_PASSWORD, supervises=team, by=admin,
         )
+        _demo_second_factor(supervisor)
         summary.sign_ins.append((f"supervisor, team {team_name}", supervisor.email))
         for name in visitor_names:
             visitor = staff.create_user(
@@ -85,6 +91,11 @@ def load_demo(today: date, seed: int = 2026) -> DemoSummary:
     # One reminder pass, so the mail viewer already shows what families receive.
     summary.reminders = run_reminders(today)
     return summary
+
+
+def _demo_second_factor(user: User) -> None:
+    user.totp_secret = DEMO_TOTP_SECRET
+    user.totp_enabled_at = utcnow()
 
 
 def _email(name: str) -> str:

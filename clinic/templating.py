@@ -49,6 +49,7 @@ NAV = (
     ("worklist.index", "Worklist", "staff"),
     ("referrals.index", "Referrals", "staff"),
     ("reports.caseload_overview", "Team dashboard", "supervisor"),
+    ("reports.program", "Program report", "supervisor"),
     ("admin.staff", "Staff", "admin"),
     ("admin.teams", "Teams", "admin"),
     ("admin.audit_log", "Audit log", "admin"),

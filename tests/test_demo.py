@@ -19,12 +19,15 @@ def test_demo_fills_an_empty_database_once(app, db, monkeypatch):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert "admin@clinic.demo" in result.output and "clinic-demo" in result.output
+    assert "admin@clinic.demo" in result.output and "clinic-demo-passphrase" in result.output
+    assert "CLINICDEMOCLINICDEMOCLINICDEMO22" in result.output
 
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
     assert count(Team) == 2
     roles = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
     assert roles == {"admin": 1, "supervisor": 2, "home_visitor": 6}
+    with_second_factor = db.session.scalars(select(User.role).where(User.totp_enabled_at.is_not(None))).all()
+    assert sorted(with_second_factor) == ["admin", "supervisor", "supervisor"]
     assert count(Family) == 60
     children = db.session.scalars(select(Child)).all()
     from clinic import clock

@@ -90,8 +90,8 @@ def test_migrated_database_enforces_what_autogenerate_cannot_compare(empty_datab
     command.upgrade(config, "head")
     engine = make_engine(empty_database_url)
     user = (
-        "INSERT INTO users (email, name, role, password_hash, is_active, session_nonce, created_at) "
-        "VALUES (:email, 'N', 'home_visitor', 'x', true, 'n', CURRENT_TIMESTAMP)"
+        "INSERT INTO users (email, name, role, password_hash, is_active, created_at) "
+        "VALUES (:email, 'N', 'home_visitor', 'x', true, CURRENT_TIMESTAMP)"
     )
     try:
         with engine.begin() as conn:

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+import csv
+import io
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from wtforms.fields import SelectChoice
 
+from clinic import audit
 from clinic.admin import queries
 from clinic.admin.blueprint import bp
 from clinic.auth import services, sessions
-from clinic.auth.forms import EmptyForm, PasswordResetForm, StaffForm, TeamForm, TeamSupervisorForm
+from clinic.auth.forms import EmptyForm, StaffForm, TeamForm, TeamSupervisorForm
 from clinic.auth.models import Team, User
 from clinic.cases.queries import active_family_counts
 from clinic.errors import ServiceError
@@ -16,7 +33,8 @@ from clinic.extensions import db
 from clinic.forms import form_page, query_int, refused
 from clinic.mail import queries as mail_queries
 from clinic.mail.forms import RetryForm
-from clinic.mail.outbox import retry_failed
+from clinic.mail.links import external_url
+from clinic.mail.outbox import queue_email, retry_failed
 from clinic.permissions.roles import ADMIN, access, may_supervise_teams
 
 AUDIT_PER_PAGE = 50
@@ -78,15 +96,14 @@ def new_staff():
                 email=form.email.data,
                 name=form.name.data,
                 role=form.role.data,
-                password=form.password.data,
+                password=None,
                 team=by_id.get(form.team_id.data),
                 supervises=by_id.get(form.supervises_id.data),
                 by=g.user,
             )
         except ServiceError as exc:
             return refused("admin/staff_form.html", form, exc)
-        flash(f"Account created for {user.name}.", "success")
-        return redirect(url_for(".staff"))
+        return _show_password_link(user, "created")
     return form_page("admin/staff_form.html", form)
 
 
@@ -146,19 +163,51 @@ def reactivate_staff(user_id: int):
 @bp.route("/admin/staff/<int:user_id>/password", methods=["GET", "POST"])
 @access(ADMIN)
 def reset_password(user_id: int):
+    """Admins do not choose passwords for others: a reset hands out a one-time link."""
     user = _user_or_404(user_id)
-    form = PasswordResetForm()
+    form = EmptyForm()
     if form.validate_on_submit():
-        try:
-            services.set_password(user, form.password.data, by=g.user)
-        except ServiceError as exc:
-            return refused("admin/password_form.html", form, exc, account=user)
-        if user.id == g.user.id:
-            # A new password ends every session; keep the admin's own one going.
-            sessions.start_session(user)
-        flash(f"Password reset for {user.name}; their other sessions have ended.", "success")
+        return _show_password_link(user, "reset")
+    return render_template("admin/password_reset.html", form=form, account=user)
+
+
+@bp.post("/admin/staff/<int:user_id>/second-factor/reset")
+@access(ADMIN)
+def reset_second_factor(user_id: int):
+    """A lost phone: the person sets up their second factor again at next sign-in."""
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.reset_second_factor(user, by=g.user)
+    if user.id == g.user.id:
+        sessions.start_session(user)  # led to set-up again by the next page
+    flash(f"Second factor of {user.name} reset; their sessions and API tokens have ended.", "success")
+    return redirect(url_for(".staff"))
+
+
+@bp.post("/admin/staff/<int:user_id>/unlock")
+@access(ADMIN)
+def unlock_sign_in(user_id: int):
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.unlock_sign_in(user, by=g.user)
+    flash(f"Sign-in of {user.name} unlocked.", "success")
+    return redirect(url_for(".staff"))
+
+
+def _show_password_link(user: User, why: str):
+    try:
+        token = services.create_password_link(user, by=g.user)
+    except ServiceError as exc:
+        flash(exc.message, "error")
         return redirect(url_for(".staff"))
-    return form_page("admin/password_form.html", form, account=user)
+    link = external_url("auth.set_password", token=token)
+    emailed = bool(current_app.config.get("MAIL_SERVER"))
+    if emailed:
+        # Unique per link: a second reset sends a second email.
+        queue_email(f"password-link:{token[:16]}", user.email, "password_link", "en", {"name": user.name, "link": link, "why": why})
+    return render_template("admin/password_link.html", account=user, link=link, why=why, emailed=emailed)
 
 
 # ---- teams ------------------------------------------------------------------
@@ -210,22 +259,85 @@ def team(team_id: int):
 @bp.get("/admin/audit")
 @access(ADMIN)
 def audit_log():
-    record_type = request.args.get("record_type", "").strip()[:50]
-    user_id = query_int("user_id")
+    where, errors = _audit_filter()
     page = queries.audit_events(
-        record_type=record_type or None,
-        user_id=user_id,
-        page=query_int("page", 1),
-        per_page=AUDIT_PER_PAGE,
+        where, before=query_int("before"), after=query_int("after"), per_page=AUDIT_PER_PAGE
     )
     return render_template(
         "admin/audit_log.html",
         page=page,
-        record_type=record_type,
-        user_id=user_id,
+        where=where,
+        args=_filter_args(where),
+        errors=errors,
         record_types=AUDITED_RECORD_TYPES,
         staff=services.list_staff(),
     )
+
+
+@bp.get("/admin/audit.csv")
+@access(ADMIN)
+def audit_log_csv():
+    """The filtered log as CSV, streamed a batch at a time however many rows match."""
+    where, _errors = _audit_filter()
+    audit.change("export", "audit_log", None, user=g.user, detail=urlencode(_filter_args(where))[:1000] or None)
+
+    def lines():
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["id", "occurred_at", "user_id", "user", "action", "record_type", "record_id", "record_ids",
+                         "family_id", "ip_address", "detail", "seq", "hash"])  # fmt: skip
+        for event in queries.all_audit_events(where):
+            writer.writerow([
+                event.id, event.occurred_at.isoformat(), event.user_id, event.user.name if event.user else "",
+                event.action, event.record_type, event.record_id, (event.record_ids or "").strip(","),
+                event.family_id, event.ip_address, event.detail, event.seq, event.hash,
+            ])  # fmt: skip
+            if out.tell() > 64_000:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+    )
+
+
+def _audit_filter() -> tuple[queries.AuditFilter, dict[str, str]]:
+    errors: dict[str, str] = {}
+    dates: dict[str, date | None] = {}
+    for name in ("from", "to"):
+        raw = request.args.get(name, "").strip()
+        dates[name] = None
+        if raw:
+            try:
+                dates[name] = date.fromisoformat(raw[:10])
+            except ValueError:
+                errors[name] = "Use a date like 2025-06-30."
+    record_type = request.args.get("record_type", "").strip()[:50]
+    return (
+        queries.AuditFilter(
+            user_id=query_int("user_id"),
+            record_type=record_type or None,
+            record_id=query_int("record_id"),
+            on_or_after=dates["from"],
+            on_or_before=dates["to"],
+        ),
+        errors,
+    )
+
+
+def _filter_args(where: queries.AuditFilter) -> dict:
+    args = {
+        "user_id": where.user_id,
+        "record_type": where.record_type,
+        "record_id": where.record_id,
+        "from": where.on_or_after.isoformat() if where.on_or_after else None,
+        "to": where.on_or_before.isoformat() if where.on_or_before else None,
+    }
+    return {name: value for name, value in args.items() if value is not None}
 
 
 # ---- mail log ---------------------------------------------------------------

@@ -24,8 +24,16 @@ CODES = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None, code: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fields: dict[str, str] | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
+        self.headers = headers or {}
         self.status = status
         self.message = message
         self.fields = fields
@@ -80,7 +88,9 @@ def register(bp) -> None:
 
     @bp.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        response = error_response(exc.status, exc.code, exc.message, exc.fields)
+        response.headers.update(exc.headers)
+        return response
 
     @bp.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from clinic.auth.models import ROLES
 from clinic.auth.passwords import MAX_LENGTH, MIN_LENGTH
@@ -21,7 +21,6 @@ class StaffForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(r, r.replace("_", " ").capitalize()) for r in ROLES])
     team_id = SelectField("Team (home visitors)", coerce=optional_int, validators=[Optional()])
     supervises_id = SelectField("Supervises team (supervisors)", coerce=optional_int, validators=[Optional()])
-    password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_LENGTH])
 
     # create_user names the team fields "team" and "supervises".
     SERVICE_FIELDS = {"team": "team_id", "supervises": "supervises_id"}
@@ -30,8 +29,17 @@ class StaffForm(FlaskForm):
         return self._fields.get(self.SERVICE_FIELDS.get(service_field, service_field))
 
 
-class PasswordResetForm(FlaskForm):
+class SetPasswordForm(FlaskForm):
+    """A new password, typed twice (the one-time link's page)."""
+
     password = PasswordField("New password", validators=[DataRequired(), PASSWORD_LENGTH])
+    confirm = PasswordField(
+        "New password again", validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")]
+    )
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
 
 
 class TeamForm(FlaskForm):
@@ -44,3 +52,9 @@ class TeamSupervisorForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class CodeForm(FlaskForm):
+    """A second factor's code: six digits from the app, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=20)])

@@ -1,11 +1,21 @@
-"""Password hashing with Argon2id (argon2-cffi's recommended parameters)."""
+"""Staff passwords (rule 12): Argon2id hashes, and what a new password must be."""
+
+from __future__ import annotations
+
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 _hasher = PasswordHasher()
-MIN_LENGTH = 10
+MIN_LENGTH = 12
+# Long passphrases are welcome; the cap only keeps a request from hashing megabytes.
 MAX_LENGTH = 200
+
+# Stored for an account whose password has not been set yet (a new account waiting
+# for its set-password link): no password verifies against it.
+UNUSABLE_HASH = "!unset"
 
 # Verified against when the email is unknown, so a wrong email costs as much time
 # as a wrong password and response times do not reveal which accounts exist.
@@ -17,16 +27,33 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    usable = password_hash is not None and password_hash != UNUSABLE_HASH
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash if usable else _DUMMY_HASH, password) and usable
     except (VerificationError, InvalidHashError):
         return False
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of leaked lists, as zxcvbn ships them."""
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _plain(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why a new password is not acceptable (rule 12), or None."""
     if len(password) < MIN_LENGTH:
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
+    plain = _plain(password)
+    own = {_plain(email), _plain(email.partition("@")[0]), _plain(name)} - {""}
+    if plain in own:
+        return "Do not use your email or your name as your password."
+    if password.lower() in common_passwords() or plain in common_passwords():
+        return "This password is on a list of common passwords; choose another."
     return None

@@ -236,6 +236,15 @@ def get_risk_factor(code: str, version: int | None = None) -> RiskFactorEntry:
     return catalog.by_version[catalog.version if version is None else version][code]
 
 
+def risk_factor_category_of_codes() -> dict[str, str]:
+    """Code → category for every code of every catalog version (a later one wins),
+    so a risk factor noted under an old catalog still has its category."""
+    categories: dict[str, str] = {}
+    for entries in _catalog().by_version.values():
+        categories.update({code: entry.category for code, entry in entries.items()})
+    return categories
+
+
 def catalog_version() -> int:
     return _catalog().version
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 from flask import abort
 from sqlalchemy import ColumnElement, Select, false, select, true
 
+from clinic import audit
 from clinic.auth.models import Team, User
 from clinic.cases.models import Caregiver, Child, Family, FollowUp
 from clinic.extensions import db
@@ -57,7 +58,19 @@ def _scoped_or_404(user: User, model: type[T], record_id: int) -> T:
         )
     if model is not Family:
         query = query.where(model.id == record_id, family_scope(user))  # type: ignore[attr-defined]
-    return first_or_404(query)
+    record = db.session.scalars(query).first()
+    if record is None:
+        if db.session.get(model, record_id) is not None:
+            # Someone reached for a record outside their scope: answered 404 like a
+            # missing one, but written down (kept although the request rolls back).
+            audit.change("denied", _record_type(model), record_id, user=user, kept=True)
+        abort(404)
+    return record
+
+
+def _record_type(model) -> str:
+    table = model.__tablename__
+    return {"families": "family", "children": "child"}.get(table, table.removesuffix("s"))
 
 
 def first_or_404(query: Select[tuple[T]]) -> T:

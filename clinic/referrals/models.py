@@ -43,6 +43,9 @@ class Referral(TimestampMixin, Base):
         ),
         # The referral queue: oldest in its current status first, within a status.
         Index("ix_referrals_status_since", "status", "status_since"),
+        # Program reports: referrals sent, and opened, in a period.
+        Index("ix_referrals_sent_on", "sent_on"),
+        Index("ix_referrals_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

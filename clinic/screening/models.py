@@ -27,6 +27,10 @@ class Screening(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(f"result IN {RESULTS}", name="result"),
         Index("ix_screenings_child_administered_on", "child_id", "administered_on"),
+        # Program reports: screenings of a period, and a child's screenings with one
+        # instrument inside its window.
+        Index("ix_screenings_administered_on", "administered_on"),
+        Index("ix_screenings_child_instrument_administered_on", "child_id", "instrument_code", "administered_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +101,7 @@ class RiskFactor(TimestampMixin, Base):
 
     __tablename__ = "risk_factors"
     __table_args__ = (
+        Index("ix_risk_factors_noted_on", "noted_on"),  # program reports: noted in a period
         CheckConstraint(
             "(child_id IS NULL) <> (caregiver_id IS NULL)", name="child_or_caregiver"
         ),
@@ -126,6 +131,8 @@ class Observation(TimestampMixin, Base):
     """A caregiver–child interaction observation made during a visit."""
 
     __tablename__ = "observations"
+    # Program reports: a family's observations in a period.
+    __table_args__ = (Index("ix_observations_family_observed_on", "family_id", "observed_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="RESTRICT"), index=True)

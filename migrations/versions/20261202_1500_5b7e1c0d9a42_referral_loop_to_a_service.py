@@ -1,7 +1,7 @@
 """referral loop to a service: service, agency, sent_on, service_contact_on; status_since; assignment team
 
 Revision ID: 5b7e1c0d9a42
-Revises: 44e0db11398d
+Revises: 2fe65af7dc63
 Create Date: 2026-12-02 15:00:00
 
 Existing referrals keep working: a sent or closed one gets a null service (it was
@@ -21,7 +21,7 @@ from alembic import op
 import clinic.db
 
 revision = '5b7e1c0d9a42'
-down_revision = '44e0db11398d'
+down_revision = '2fe65af7dc63'
 branch_labels = None
 depends_on = None
 

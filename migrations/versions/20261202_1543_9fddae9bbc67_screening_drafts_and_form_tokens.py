@@ -1,7 +1,7 @@
 """screening drafts and form tokens
 
 Revision ID: 9fddae9bbc67
-Revises: 5b7e1c0d9a42
+Revises: 9c3d5e7f1a20
 Create Date: 2026-12-02 15:43:35.434747
 
 A half-filled screening form kept for its author (one draft per person and child),
@@ -15,7 +15,7 @@ from alembic import op
 import clinic.db
 
 revision = '9fddae9bbc67'
-down_revision = '5b7e1c0d9a42'
+down_revision = '9c3d5e7f1a20'
 branch_labels = None
 depends_on = None
 

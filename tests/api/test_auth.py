@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from limits import parse
+from limits import parse, parse_many
 from sqlalchemy import select, update
 
 from clinic.auth import services
@@ -96,13 +96,15 @@ def test_a_cookie_session_alone_does_not_authenticate_an_api_call(login, db):
     error_of(browser.get("/api/v1/families"), 401)
 
 
-def test_repeated_failed_sign_ins_answer_429_per_account(app, client, db):
+def test_repeated_failed_sign_ins_answer_429_per_account_and_address(app, client, db):
     user = UserFactory()
-    allowed = parse(app.config["LOGIN_FAILURES_PER_ACCOUNT"]).amount
+    allowed = parse_many(app.config["LOGIN_FAILURES_PER_PAIR"])[0].amount
     for _ in range(allowed):
         error_of(token_for(client, user, "wrong"), 401)
-    # Even the right password waits while the account is throttled.
-    error_of(token_for(client, user), 429)
+    # Even the right password waits while the account is throttled from this address.
+    held = token_for(client, user)
+    error_of(held, 429)
+    assert int(held.headers["Retry-After"]) >= 1
 
 
 def test_repeated_failed_sign_ins_answer_429_per_address(app, db):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from clinic.audit import AuditEvent
+from clinic.audit import AuditEvent, about_record
 from clinic.cases.models import Caregiver, Family, FamilyAssignment
 from clinic.referrals.models import Referral
 from tests.api.conftest import born_months_ago, error_of, fields_of
@@ -23,7 +23,7 @@ def audit_actions(db, record_type: str, record_id: int) -> list[str]:
     return list(
         db.session.scalars(
             select(AuditEvent.action)
-            .where(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
+            .where(about_record(record_type, record_id))
             .order_by(AuditEvent.id)
         )
     )
@@ -100,12 +100,16 @@ def test_list_reads_in_a_fixed_number_of_queries(db, api, count_queries):
     assert len(reads(many)) == len(reads(few))
 
 
-def test_listing_is_audited_per_family(db, api):
+def test_listing_is_audited_in_one_event_holding_every_id(db, api):
     visitor = UserFactory()
     families = FamilyFactory.create_batch(2, assigned_visitor=visitor)
     api(visitor).get("/families")
     for family in families:
         assert audit_actions(db, "family", family.id) == ["view"]
+    views = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "view")).all()
+    assert [event.record_ids for event in views] == [f",{families[1].id},{families[0].id},"] or [
+        event.record_ids for event in views
+    ] == [f",{families[0].id},{families[1].id},"]
 
 
 # ---- create -----------------------------------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from urllib.parse import urlsplit
+
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from clinic.audit import AuditEvent
-from clinic.auth.models import Team, User
+from clinic.auth.models import PasswordLink, Team, User
 from clinic.auth.passwords import verify_password
 from tests.conftest import PASSWORD, Browser
 from tests.factories import AdminFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
@@ -31,6 +34,16 @@ def fresh(db, model, record_id):
 
 def can_sign_in(client, email: str, password: str) -> bool:
     return Browser(client).submit("/login", {"email": email, "password": password}).status_code == 302
+
+
+def link_path(response) -> str:
+    """The path of the one-time password link an admin page shows."""
+    assert response.status_code == 200, response.data[:300]
+    return urlsplit(html(response).find(id="password-link").get_text()).path
+
+
+def choose_password(client, path: str, password: str):
+    return Browser(client).submit(path, {"password": password, "confirm": password})
 
 
 def staff_row(response, user) -> str:
@@ -73,15 +86,18 @@ def test_admin_creates_a_home_visitor_in_a_team(login, db, client):
     response = browser.submit(
         "/admin/staff/new",
         {"name": "Nia New", "email": "Nia@Example.org", "role": "home_visitor", "team_id": team.id,
-         "supervises_id": "", "password": PASSWORD},
+         "supervises_id": ""},
     )  # fmt: skip
 
-    assert response.status_code == 302
+    path = link_path(response)  # the admin chooses no password: the person does, through the link
     db.session.rollback()
     user = db.session.scalars(select(User).where(User.name == "Nia New")).one()
     assert (user.role, user.team_id, user.is_active) == ("home_visitor", team.id, True)
-    assert user.password_hash != PASSWORD and verify_password(user.password_hash, PASSWORD)
     assert "Nia New" in html(browser.get("/admin/staff")).get_text()
+    assert not can_sign_in(client, "nia@example.org", "")
+    assert choose_password(client, path, PASSWORD).status_code == 302
+    user = fresh(db, User, user.id)
+    assert user.password_hash != PASSWORD and verify_password(user.password_hash, PASSWORD)
     assert can_sign_in(client, "nia@example.org", PASSWORD)
 
 
@@ -91,10 +107,10 @@ def test_admin_creates_a_supervisor_of_a_team(login, db):
     response = login(admin).submit(
         "/admin/staff/new",
         {"name": "Sol Super", "email": "sol@example.org", "role": "supervisor", "team_id": "",
-         "supervises_id": team.id, "password": PASSWORD},
+         "supervises_id": team.id},
     )  # fmt: skip
 
-    assert response.status_code == 302
+    assert response.status_code == 200
     team = fresh(db, Team, team.id)
     assert team.supervisor.name == "Sol Super"
 
@@ -104,8 +120,7 @@ def test_creating_staff_refuses_bad_input_beside_the_field(login, db):
     taken = UserFactory(email="taken@example.org")
     team = TeamFactory()
     browser = login(admin)
-    good = {"name": "Pat", "email": "pat@example.org", "role": "home_visitor", "team_id": "", "supervises_id": "",
-            "password": PASSWORD}  # fmt: skip
+    good = {"name": "Pat", "email": "pat@example.org", "role": "home_visitor", "team_id": "", "supervises_id": ""}
 
     duplicate = browser.submit("/admin/staff/new", {**good, "email": "TAKEN@example.org"})
     assert duplicate.status_code == 422
@@ -115,10 +130,6 @@ def test_creating_staff_refuses_bad_input_beside_the_field(login, db):
     wrong_team = browser.submit("/admin/staff/new", {**good, "role": "admin", "team_id": team.id})
     assert wrong_team.status_code == 422
     assert error_beside(wrong_team, "team_id") == "Only home visitors belong to a team as visitors."
-
-    short = browser.submit("/admin/staff/new", {**good, "password": "short"})
-    assert short.status_code == 422
-    assert "Use 10 to 200 characters." == error_beside(short, "password")
 
     long_name = browser.submit("/admin/staff/new", {**good, "name": "x" * 300})
     assert long_name.status_code == 422
@@ -169,31 +180,100 @@ def test_deactivate_needs_the_csrf_token(login, db):
     assert fresh(db, User, visitor.id).is_active is True
 
 
-def test_reset_password(login, db, client):
+def test_reset_password_hands_out_a_one_time_link(login, db, client):
     admin = AdminFactory()
-    visitor = UserFactory()
+    visitor = UserFactory(name="Valentina Visitor", email="valentina@clinic.test")
     visitor_browser = login(visitor)
     browser = login(admin)
     path = f"/admin/staff/{visitor.id}/password"
 
-    short = browser.submit(path, {"password": "tiny"})
-    assert short.status_code == 422
-    assert "Use 10 to 200 characters." == error_beside(short, "password")
+    assert browser.get(path).status_code == 200
+    path_to_use = link_path(browser.submit(path, {}))
+    assert visitor_browser.get("/").status_code == 200  # nothing ends until the link is used
+    assert can_sign_in(client, visitor.email, PASSWORD)
 
-    assert browser.submit(path, {"password": NEW_PASSWORD}).status_code == 302
+    form = Browser(client)
+    for password, message in [
+        ("tiny", "Use 12 to 200 characters."),
+        ("qwerty123456", "This password is on a list of common passwords; choose another."),
+        ("valentina@clinic.test", "Do not use your email or your name as your password."),
+        ("Valentina Visitor", "Do not use your email or your name as your password."),
+    ]:
+        refused = form.submit(path_to_use, {"password": password, "confirm": password})
+        assert refused.status_code == 422
+        assert error_beside(refused, "password") == message
+    mismatch = form.submit(path_to_use, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"})
+    assert error_beside(mismatch, "confirm") == "The two passwords differ."
+
+    assert choose_password(client, path_to_use, NEW_PASSWORD).status_code == 302
     assert visitor_browser.get("/").status_code == 302  # their sessions have ended
     assert not can_sign_in(client, visitor.email, PASSWORD)
     assert can_sign_in(client, visitor.email, NEW_PASSWORD)
+    assert client.get(path_to_use).status_code == 404  # once only
     assert browser.get(f"/admin/staff/{999999}/password").status_code == 404
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.record_type == "user", AuditEvent.record_id == visitor.id)
+    ).all()
+    assert "password_link" in actions and "set_password_by_link" in actions
 
 
-def test_admin_resetting_their_own_password_stays_signed_in(login, db, client):
+def test_a_password_link_expires_after_24_hours_and_a_newer_one_replaces_it(login, db, client):
     admin = AdminFactory()
+    visitor = UserFactory()
     browser = login(admin)
+    first = link_path(browser.submit(f"/admin/staff/{visitor.id}/password", {}))
+    second = link_path(browser.submit(f"/admin/staff/{visitor.id}/password", {}))
 
-    assert browser.submit(f"/admin/staff/{admin.id}/password", {"password": NEW_PASSWORD}).status_code == 302
-    assert browser.get("/admin/staff").status_code == 200
-    assert can_sign_in(client, admin.email, NEW_PASSWORD)
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+    db.session.rollback()
+    link = db.session.scalars(select(PasswordLink).where(PasswordLink.used_at.is_(None))).one()
+    assert link.expires_at - link.created_at == timedelta(hours=24)
+    link.expires_at = link.created_at - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get(second).status_code == 404
+    form = Browser(client)
+    token = form.csrf_token("/login")
+    posted = form.post(second, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token})
+    assert posted.status_code == 404
+
+
+def test_the_password_link_is_emailed_when_mail_is_configured(app, login, db):
+    from clinic.mail.models import OutboxMessage
+
+    admin = AdminFactory()
+    visitor = UserFactory()
+    browser = login(admin)
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    try:
+        path = link_path(browser.submit(f"/admin/staff/{visitor.id}/password", {}))
+    finally:
+        app.config["MAIL_SERVER"] = None
+    db.session.rollback()
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.recipient == visitor.email
+    assert path in message.body_text
+
+
+def test_changing_ones_own_password_ends_the_other_sessions(login, db, client):
+    visitor = UserFactory(email="own@clinic.test")
+    other_device = login(visitor)
+    browser = login(visitor)
+    token = client.post("/api/v1/auth/token", json={"email": visitor.email, "password": PASSWORD}).json["token"]
+    path = "/account/password"
+
+    wrong = browser.submit(path, {"current_password": "not it at all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert wrong.status_code == 422
+    assert error_beside(wrong, "current_password") == "This is not your current password."
+    common = browser.submit(path, {"current_password": PASSWORD, "password": "qwerty123456", "confirm": "qwerty123456"})
+    assert error_beside(common, "password") == "This password is on a list of common passwords; choose another."
+
+    done = browser.submit(path, {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert browser.get("/account").status_code == 200
+    assert other_device.get("/").status_code == 302
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert can_sign_in(client, visitor.email, NEW_PASSWORD)
 
 
 # ---- teams ------------------------------------------------------------------

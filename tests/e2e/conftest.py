@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import service_unavailable
+from tests.conftest import fresh_totp_code, service_unavailable
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -88,15 +88,29 @@ def sized_page(request, browser, live_server):
     context.close()
 
 
+def sign_in_on(page, user, password: str = PASSWORD, before_submit=None) -> None:
+    """Sign in through the form, as a person does (with the second factor when the
+    person has one); ends on the worklist. ``before_submit(page)`` runs on each form."""
+    page.goto("/login")
+    if before_submit:
+        before_submit(page)
+    page.get_by_label("Email", exact=True).fill(user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if user.totp_secret:
+        page.wait_for_url("/login/code")
+        if before_submit:
+            before_submit(page)
+        page.get_by_label("Code").fill(fresh_totp_code(user))
+        page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("/worklist")
+
+
 @pytest.fixture
 def sign_in(page):
-    """``sign_in(user)``: through the form, as a person does; ends on the worklist."""
+    """``sign_in(user)`` on the tablet-sized ``page``."""
 
     def _sign_in(user, password: str = PASSWORD) -> None:
-        page.goto("/login")
-        page.get_by_label("Email", exact=True).fill(user.email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("/worklist")
+        sign_in_on(page, user, password)
 
     return _sign_in

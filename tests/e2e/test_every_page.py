@@ -16,8 +16,8 @@ from clinic.referrals.models import Referral, ReferralSummary
 from clinic.referrals.summary_document import build_document, render_html
 from clinic.screening import services
 from tests.e2e.checks import check_page
+from tests.e2e.conftest import sign_in_on
 from tests.factories import (
-    PASSWORD,
     AdminFactory,
     CaregiverFactory,
     ChildFactory,
@@ -32,12 +32,7 @@ pytestmark = pytest.mark.e2e
 
 
 def sign_in_as(page, user) -> None:
-    page.goto("/login")
-    check_page(page, "sign in")
-    page.get_by_label("Email", exact=True).fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("/worklist")
+    sign_in_on(page, user, before_submit=lambda shown: check_page(shown, "sign in " + shown.url.split("/")[-1]))
 
 
 @pytest.fixture

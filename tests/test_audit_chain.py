@@ -1,0 +1,157 @@
+"""The audit log's hash chain: ``clinic audit verify`` finds rows changed, inserted or removed
+with raw SQL, and concurrent writers never fork the chain."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select, text
+
+from clinic import audit
+from clinic.audit import AuditChain, AuditEvent
+from clinic.extensions import db as _db
+
+
+def write_events(transactions: int, per_transaction: int = 2) -> None:
+    for t in range(transactions):
+        for n in range(per_transaction):
+            audit.change("update", "family", t * 10 + n, user=None, detail=f"t{t} n{n}")
+        _db.session.commit()
+
+
+def event_id_at(db, seq: int) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(AuditEvent.id).where(AuditEvent.seq == seq))
+
+
+def verify(app):
+    return app.test_cli_runner().invoke(args=["audit", "verify"])
+
+
+def raw(db, sql: str, **params) -> None:
+    """A change behind the app's back: plain SQL on the database, no app code."""
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def test_an_untouched_chain_verifies(app, db):
+    write_events(5)
+    result = verify(app)
+    assert result.exit_code == 0, result.output
+    assert "Audit log intact: 10 events in the chain." in result.output
+    assert [e.seq for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))] == list(range(1, 11))
+
+
+def test_a_changed_row_is_named(app, db):
+    write_events(5)
+    changed = event_id_at(db, 4)
+    raw(db, "UPDATE audit_events SET detail = 'nothing to see' WHERE id = :id", id=changed)
+    result = verify(app)
+    assert result.exit_code == 1
+    assert f"event {changed} was changed" in result.output
+
+
+def test_a_changed_user_or_time_is_found_too(app, db):
+    write_events(3)
+    changed = event_id_at(db, 2)
+    raw(db, "UPDATE audit_events SET record_id = 999 WHERE id = :id", id=changed)
+    assert f"event {changed} was changed" in verify(app).output
+
+
+def test_a_removed_row_is_named_by_the_one_after_it(app, db):
+    write_events(5)
+    removed, after = event_id_at(db, 4), event_id_at(db, 5)
+    raw(db, "DELETE FROM audit_events WHERE id = :id", id=removed)
+    result = verify(app)
+    assert result.exit_code == 1
+    assert f"events 4 to 4 of the chain are missing before event {after}: removed" in result.output
+
+
+def test_removing_and_renumbering_is_found(app, db):
+    write_events(3)
+    removed, after = event_id_at(db, 3), event_id_at(db, 4)
+    raw(db, "DELETE FROM audit_events WHERE id = :id", id=removed)
+    raw(db, "UPDATE audit_events SET seq = seq - 1 WHERE seq > 3")
+    result = verify(app)
+    assert result.exit_code == 1 and f"event {after} does not follow the event before it" in result.output
+
+
+def test_a_row_removed_from_the_end_is_found(app, db):
+    write_events(3)
+    raw(db, "DELETE FROM audit_events WHERE id = :id", id=event_id_at(db, 6))
+    result = verify(app)
+    assert result.exit_code == 1 and "the chain ends at event 5 but its head says 6" in result.output
+
+
+def test_an_inserted_row_is_named(app, db):
+    write_events(2)
+    raw(
+        db,
+        "INSERT INTO audit_events (occurred_at, action, record_type, record_id) "
+        "VALUES (CURRENT_TIMESTAMP, 'view', 'family', 1)",
+    )
+    inserted = db.session.scalar(select(AuditEvent.id).where(AuditEvent.seq.is_(None)))
+    result = verify(app)
+    assert result.exit_code == 1
+    assert f"event {inserted} is not in the chain: inserted behind the app's back" in result.output
+
+
+def test_an_inserted_row_with_a_forged_place_is_found(app, db):
+    write_events(2)
+    last = db.session.scalars(select(AuditEvent).where(AuditEvent.seq == 4)).one()
+    raw(
+        db,
+        "INSERT INTO audit_events (occurred_at, action, record_type, record_id, seq, prev_hash, hash) "
+        "VALUES (CURRENT_TIMESTAMP, 'view', 'family', 1, 5, :prev, :forged)",
+        prev=last.hash,
+        forged="f" * 64,
+    )
+    raw(db, "UPDATE audit_chain SET last_seq = 5, last_hash = :h", h="f" * 64)
+    result = verify(app)
+    assert result.exit_code == 1 and "was changed (its hash does not match)" in result.output
+
+
+def test_concurrent_writers_never_fork_the_chain(app, db):
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def writer():
+        try:
+            with app.app_context():
+                start.wait()
+                write_events(10, per_transaction=3)
+                _db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    result = verify(app)
+    assert result.exit_code == 0, result.output
+    assert "120 events in the chain" in result.output
+    db.session.rollback()
+    assert db.session.get(AuditChain, 1).last_seq == 120
+
+
+def test_reaching_for_a_record_out_of_scope_is_audited(app, login, api, db):
+    from tests.factories import ChildFactory, FamilyFactory, UserFactory
+
+    snoop = UserFactory()
+    family = FamilyFactory()  # another visitor's
+    child = ChildFactory(family=family)
+
+    assert login(snoop).get(f"/families/{family.id}").status_code == 404
+    assert api(snoop).get(f"/children/{child.id}").status_code == 404
+    assert login(snoop).get("/families/999999").status_code == 404  # no such record: nothing denied
+
+    db.session.rollback()
+    denied = db.session.execute(
+        select(AuditEvent.record_type, AuditEvent.record_id, AuditEvent.user_id).where(AuditEvent.action == "denied")
+    ).all()
+    assert sorted(denied) == sorted([("family", family.id, snoop.id), ("child", child.id, snoop.id)])
+    assert verify(app).exit_code == 0
