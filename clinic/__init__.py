@@ -66,6 +66,7 @@ def _import_models() -> None:
     import clinic.locks  # noqa: F401
     import clinic.mail.models  # noqa: F401
     import clinic.referrals.models  # noqa: F401
+    import clinic.screening.drafts  # noqa: F401
     import clinic.screening.models  # noqa: F401
 
 
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from clinic.api import auth_views, caseload, cases, referrals, reports, screening, summary, worklist  # noqa: F401
     from clinic.api.blueprint import bp as api_bp
     from clinic.auth import account_views as _account_views  # noqa: F401
+    from clinic.auth import keep_alive as _keep_alive  # noqa: F401
     from clinic.auth import views as _auth_views  # noqa: F401
     from clinic.auth.blueprint import bp as auth_bp
     from clinic.cases import views as _cases_views  # noqa: F401

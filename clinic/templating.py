@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, current_app, g, url_for
+from flask_babel import format_date
+from markupsafe import Markup
 
 from clinic import clock
 from clinic.permissions.roles import role_allows
 
 
-def local_datetime(value: datetime | None) -> str:
+def local_datetime(value: datetime | None) -> Markup:
+    """A moment in the clinic's time, read like ``day`` ("Tue 8 Dec 2026, 14:05"),
+    with the exact instant in ``<time datetime>``."""
     if value is None:
-        return ""
-    return value.astimezone(clock.clinic_timezone()).strftime("%Y-%m-%d %H:%M")
+        return Markup("")
+    local = value.astimezone(clock.clinic_timezone())
+    return Markup('<time datetime="{}">{}, {}</time>').format(
+        local.isoformat(timespec="minutes"), day_label(local.date()), local.strftime("%H:%M")
+    )
+
+
+DAY_FORMAT = "EEE d MMM y"  # "Tue 8 Dec 2026", in the page's language
+
+
+def day_label(value: date) -> str:
+    """A date as people read it, for text without markup (flash messages)."""
+    return format_date(value, DAY_FORMAT)
+
+
+def day(value: date | None) -> Markup:
+    """A date as people read it, with the ISO date for machines: the one way pages show
+    a date (the ``day`` filter)."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), day_label(value))
 
 
 def months_label(months: int) -> str:
@@ -43,9 +66,11 @@ def nav_items(user) -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["months"] = months_label
+    app.jinja_env.filters["day"] = day
     app.jinja_env.globals["clinic_today"] = clock.today
 
     @app.context_processor

@@ -107,6 +107,33 @@ def new_staff():
     return form_page("admin/staff_form.html", form)
 
 
+@bp.get("/admin/staff/<int:user_id>/deactivate")
+@access(ADMIN)
+def confirm_deactivate_staff(user_id: int):
+    """The second step of deactivating someone: what it ends, and how to undo it."""
+    user = _user_or_404(user_id)
+    if not user.is_active or user.id == g.user.id:
+        return redirect(url_for(".staff"))
+    families = active_family_counts().get(user.id, 0)
+    consequences = [f"{user.name} will no longer be able to sign in; their sessions and API tokens end at once."]
+    if families:
+        consequences.append(
+            f"Their {families} active {'families stay' if families != 1 else 'family stays'} assigned to them until "
+            "reassigned from each family's page."
+        )
+    return render_template(
+        "confirm.html",
+        title=f"Deactivate {user.name}?",
+        consequences=consequences,
+        undo="reactivate them from the staff list (they sign in again with their password).",
+        action=url_for(".deactivate_staff", user_id=user.id),
+        fields={},
+        confirm_label=f"Deactivate {user.name}",
+        back_url=url_for(".staff"),
+        back_label="Keep them active",
+    )
+
+
 @bp.post("/admin/staff/<int:user_id>/deactivate")
 @access(ADMIN)
 def deactivate_staff(user_id: int):

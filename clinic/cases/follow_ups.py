@@ -23,13 +23,19 @@ from clinic.extensions import db
 from clinic.instruments import get_instrument
 
 OPEN_STATUSES = ("scheduled", "missed")
-# done and cancelled are final; missed may still be done (late) or cancelled.
+# done is final; missed may still be done (late) or cancelled; a cancellation may be
+# undone (back to scheduled) while the follow-up's date has not passed.
 ALLOWED_MOVES = {
     "scheduled": {"done", "cancelled", "missed"},
     "missed": {"done", "cancelled", "scheduled"},
     "done": set(),
-    "cancelled": set(),
+    "cancelled": {"scheduled"},
 }
+
+
+def can_restore(follow_up: FollowUp, today: date) -> bool:
+    """Whether a cancelled follow-up can be scheduled again (undoing the cancellation)."""
+    return follow_up.status == "cancelled" and follow_up.due_on >= today and follow_up.family.status == "active"
 
 
 def schedule_follow_up(
@@ -83,7 +89,7 @@ def schedule_follow_up(
 
 
 def set_follow_up_status(by: User | None, follow_up: FollowUp, status: str) -> FollowUp:
-    """Mark a follow-up done, cancelled or missed (done and cancelled are final)."""
+    """Mark a follow-up done, cancelled or missed, or restore a cancelled one (done is final)."""
     if status not in FOLLOW_UP_STATUSES:
         raise ServiceError(f"The status must be one of {', '.join(FOLLOW_UP_STATUSES)}.", "status")
     if status == follow_up.status:
@@ -92,6 +98,10 @@ def set_follow_up_status(by: User | None, follow_up: FollowUp, status: str) -> F
         raise ServiceError(f"A follow-up that is {follow_up.status} cannot become {status}.", "status", "conflict")
     if status == "scheduled" and follow_up.family.status != "active":
         raise ServiceError("The family's case is closed.", "status", "conflict")
+    if follow_up.status == "cancelled" and follow_up.due_on < clock.today():
+        raise ServiceError(
+            "Its date has passed: schedule a new follow-up instead of restoring this one.", "status", "conflict"
+        )
     previous = follow_up.status
     follow_up.status = status
     follow_up.completed_at = utcnow() if status == "done" else None

@@ -6,7 +6,7 @@ from sqlalchemy import func, literal_column, select, union
 from sqlalchemy.orm import selectinload
 
 from clinic.auth.models import User
-from clinic.cases.models import Child, Family
+from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
 from clinic.pagination import Page, paginate
 from clinic.permissions.scope import family_scope
@@ -77,3 +77,10 @@ def active_family_counts() -> dict[int, int]:
         .group_by(Family.assigned_visitor_id)
     )
     return {visitor_id: count for visitor_id, count in rows}
+
+
+def scheduled_follow_up_count(family_id: int) -> int:
+    """How many of the family's follow-ups are still scheduled (closing cancels them)."""
+    return db.session.scalar(
+        select(func.count(FollowUp.id)).where(FollowUp.family_id == family_id, FollowUp.status == "scheduled")
+    )

@@ -135,6 +135,36 @@ def edit_family(family_id: int):
     return form_page("cases/family_form.html", form, family=family)
 
 
+@bp.get("/families/<int:family_id>/close")
+@access(STAFF)
+def confirm_close_family(family_id: int):
+    """The second step of closing a case: what closing does, and how to undo it."""
+    family = get_family_or_404(g.user, family_id)
+    back = url_for(".family", family_id=family.id)
+    if family.status != "active":
+        return redirect(back)
+    scheduled = queries.scheduled_follow_up_count(family.id)
+    return render_template(
+        "confirm.html",
+        title=f"Close the family {family.name}?",
+        consequences=[
+            "The family leaves the active caseload and the worklist.",
+            (
+                f"Its {scheduled} scheduled follow-up{'s' if scheduled != 1 else ''} will be cancelled, "
+                "and no reminder will be sent for them."
+                if scheduled
+                else "It has no scheduled follow-up."
+            ),
+        ],
+        undo="reopen the family from its page; cancelled follow-ups can then be restored one by one.",
+        action=url_for(".set_family_status", family_id=family.id),
+        fields={"status": "closed"},
+        confirm_label="Close the family",
+        back_url=back,
+        back_label="Keep it open",
+    )
+
+
 @bp.post("/families/<int:family_id>/status")
 @access(STAFF)
 def set_family_status(family_id: int):

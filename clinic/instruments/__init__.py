@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +35,12 @@ class Instrument:
     window_min: int
     window_max: int
     items: tuple[Item, ...]
+    # Language → item id → text: translations of this same version (``*.es.json``).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def item_text(self, item: Item, language: str | None) -> str:
+        """The item's text in ``language`` when this version has it, else the original."""
+        return self.translations.get(language or "", {}).get(item.id, item.text)
 
     @property
     def window_months(self) -> tuple[int, int]:
@@ -48,6 +54,10 @@ class Instrument:
     def domains(self) -> tuple[str, ...]:
         """The instrument's domains, in the order its items first name them."""
         return tuple(dict.fromkeys(item.domain for item in self.items))
+
+    def labels_by_id(self) -> dict[str, str]:
+        """Item id → its text (names a row in a form's error summary)."""
+        return {item.id: item.text for item in self.items}
 
     def items_by_domain(self) -> dict[str, list[Item]]:
         grouped: dict[str, list[Item]] = {}
@@ -87,6 +97,9 @@ class ObservationInstrument:
     def cue_ids(self) -> tuple[str, ...]:
         return tuple(cue.id for cue in self.cues)
 
+    def cue_labels(self) -> dict[str, str]:
+        return {cue.id: cue.label for cue in self.cues}
+
 
 def _versioned_files(stem: str) -> dict[int, dict]:
     """Version → parsed content of every ``<stem>-v<N>.json`` in data/."""
@@ -104,6 +117,26 @@ def _versioned_files(stem: str) -> dict[int, dict]:
     if not found:
         raise FileNotFoundError(f"no {stem}-v*.json in {DATA_DIR}")
     return dict(sorted(found.items()))
+
+
+def _translation_files(stem: str) -> list[tuple[int, str, dict]]:
+    """(version, language, content) of every ``<stem>-v<N>.<language>.json`` in data/."""
+    found = []
+    pattern = re.compile(rf"{re.escape(stem)}-v(\d+)\.([a-z]{{2}})\.json")
+    for path in sorted(DATA_DIR.glob(f"{stem}-v*.*.json")):
+        match = pattern.fullmatch(path.name)
+        if match is not None:
+            found.append((int(match.group(1)), match.group(2), json.loads(path.read_text(encoding="utf-8"))))
+    return found
+
+
+def translated_domain_labels(language: str | None) -> dict[str, str]:
+    """Domain code → label in ``language`` (the English labels where none is given)."""
+    labels = domain_labels()
+    for _, found_language, content in _translation_files("milestones"):
+        if found_language == language:
+            labels.update(content.get("domains", {}))
+    return labels
 
 
 @dataclass(frozen=True)
@@ -130,6 +163,11 @@ def _milestones() -> _Milestones:
                 window_max=window_max,
                 items=tuple(Item(id=i["id"], domain=i["domain"], text=i["text"]) for i in raw["items"]),
             )
+    for version, language, content in _translation_files("milestones"):
+        for (_code, of_version), instrument in by_key.items():
+            if of_version == version:
+                texts = {i.id: content["items"][i.id] for i in instrument.items if i.id in content["items"]}
+                instrument.translations[language] = texts
     newest: dict[str, Instrument] = {}
     for (code, version), instrument in by_key.items():
         if code not in newest or version > newest[code].version:

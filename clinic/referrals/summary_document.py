@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from clinic import audit, clock
 from clinic.auth.models import Team, User
 from clinic.cases.ages import age_months, corrected_age_months, uses_corrected_age
-from clinic.cases.models import Child, Family
+from clinic.cases.models import LANGUAGES, Child, Family
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.instruments import ObservationInstrument, domain_labels, get_risk_factor, observation_instrument
@@ -232,7 +232,7 @@ def build_document(referral: Referral, today: date) -> SummaryDocument:
 def render_html(document: SummaryDocument) -> str:
     """The summary as an HTML fragment: no styles or scripts of its own, so the
     summary page shows it under the app's CSP and the PDF adds print styles."""
-    return render_template("referrals/summary.html", doc=document)
+    return render_template("referrals/summary.html", doc=document, languages=LANGUAGES)
 
 
 def _refuse_fetch(url: str, *args, **kwargs):

@@ -85,6 +85,8 @@ class ScreeningForm(Form):
     """The fixed fields of the screening page; the answers are ``responses-<item id>``."""
 
     instrument = HiddenField(validators=[InputRequired(message="Choose an instrument.")])
+    # One per form shown: a second submission of the same form saves nothing new.
+    form_token = HiddenField(validators=[Optional(), Length(max=64)])
     administered_on = DateField(
         "Date of the screening", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
     )
@@ -137,4 +139,4 @@ class FollowUpForm(Form):
 
 
 class FollowUpStatusForm(Form):
-    status = HiddenField(validators=[AnyOf(("done", "cancelled"))])
+    status = HiddenField(validators=[AnyOf(("done", "cancelled", "scheduled"))])

@@ -43,6 +43,9 @@ class Screening(TimestampMixin, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str] = mapped_column(String(20))
     revision: Mapped[int] = mapped_column(default=0)
+    # The screening form's one-time token: a second submission of the same form (a
+    # double tap, a resent request) finds the screening the first one saved.
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     child: Mapped[Child] = relationship()
     administered_by: Mapped[User] = relationship()

@@ -138,6 +138,60 @@ def next_due(
     return None
 
 
+def recordable_on(
+    date_of_birth: date, gestational_age_weeks: int | None, on: date, instruments: Sequence[Instrument]
+) -> list[Instrument]:
+    """The instruments that can be recorded on ``on``: the child's screening age is
+    inside their window (rules 1 and 2)."""
+    return [instrument for instrument in instruments if in_window(instrument, date_of_birth, gestational_age_weeks, on)]
+
+
+def checklist_to_open(
+    date_of_birth: date,
+    gestational_age_weeks: int | None,
+    administered: Administered,
+    on: date,
+    instruments: Sequence[Instrument],
+    scheduled_codes: Sequence[str] = (),
+) -> Instrument | None:
+    """The checklist the screening form opens on, on ``on`` (None when none can be recorded).
+
+    The scheduled one (``scheduled_codes``: the instruments of the child's open
+    screening follow-ups, soonest first) when its window is open; else rule 2's next
+    due when its window is open; else the first open window the child has not had a
+    screening in; else the first open window (a re-screen).
+    """
+    open_now = recordable_on(date_of_birth, gestational_age_weeks, on, instruments)
+    if not open_now:
+        return None
+    by_code = {instrument.code: instrument for instrument in open_now}
+    for code in scheduled_codes:
+        if code in by_code:
+            return by_code[code]
+    due = next_due(date_of_birth, gestational_age_weeks, administered, on, instruments)
+    if due is not None and due.instrument.code in by_code:
+        return by_code[due.instrument.code]
+    not_had = [
+        instrument
+        for instrument in open_now
+        if not administered_in_window(instrument, date_of_birth, gestational_age_weeks, administered)
+    ]
+    return (not_had or open_now)[0]
+
+
+def next_window_opening(
+    date_of_birth: date, gestational_age_weeks: int | None, on: date, instruments: Sequence[Instrument]
+) -> Due | None:
+    """The instrument whose window opens next after ``on``, with the day it opens
+    (None when every window has opened)."""
+    upcoming = [
+        Due(instrument, window_opens_on(instrument, date_of_birth, gestational_age_weeks))
+        for instrument in instruments
+    ]
+    upcoming = [due for due in upcoming if due.due_on > on]
+    return min(upcoming, key=lambda due: due.due_on, default=None)
+
+
 def follow_up_after(
     date_of_birth: date,
     gestational_age_weeks: int | None,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from clinic import clock
 from clinic.auth.models import User
-from clinic.cases.follow_ups import family_follow_ups, open_screening_follow_ups
+from clinic.cases.follow_ups import can_restore, family_follow_ups, open_screening_follow_ups
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
 from clinic.instruments import (
@@ -34,7 +34,7 @@ from clinic.instruments import (
     observation_instrument,
 )
 from clinic.screening import services
-from clinic.screening.chart import Point, milestones_chart_svg
+from clinic.screening.chart import ChartTable, Point, chart_table, milestones_chart_svg
 from clinic.screening.models import Observation, RiskFactor, Screening
 from clinic.screening.schedule import NextScreening, next_screenings
 
@@ -77,6 +77,7 @@ class ChildTimeline:
     next_screening: NextScreening | None  # rule 2: by age
     scheduled: list[FollowUp]  # screening follow-ups still open (rule 3 or by hand), soonest first
     chart_svg: Markup | None  # None before the first screening
+    chart_table: ChartTable  # the chart's values, as a table beside it
     domain_labels: dict[str, str]
     instrument_titles: dict[str, str]
     observation: ObservationInstrument
@@ -164,7 +165,8 @@ def child_timeline(user: User, child: Child) -> ChildTimeline:
     events.sort(key=lambda event: (event.on, -order[event.kind]), reverse=True)
 
     labels = domain_labels()
-    chart = Markup(milestones_chart_svg(chart_points(screenings), labels)) if screenings else None
+    points = chart_points(screenings)
+    chart = Markup(milestones_chart_svg(points, labels)) if screenings else None
     services.record_read(user, *(e.screening for e in screenings), *risk_factors, *observations)
     return ChildTimeline(
         child=child,
@@ -174,6 +176,7 @@ def child_timeline(user: User, child: Child) -> ChildTimeline:
         next_screening=next_screening,
         scheduled=scheduled,
         chart_svg=chart,
+        chart_table=chart_table(points, labels),
         domain_labels=labels,
         instrument_titles={instrument.code: instrument.title for instrument in instruments()},
         observation=observation_instrument(),
@@ -186,6 +189,7 @@ class FollowUpEntry:
     child_name: str | None
     instrument_title: str | None
     overdue: bool
+    restorable: bool = False  # a cancellation that can still be undone
 
 
 @dataclass(frozen=True)
@@ -236,6 +240,7 @@ def family_panel(user: User, family: Family) -> FamilyPanel:
                 children.get(f.child_id) if f.child_id is not None else None,
                 instrument_title(f.instrument_code),
                 f.status in ("scheduled", "missed") and f.due_on < today,
+                can_restore(f, today),
             )
             for f in follow_ups
         ],

@@ -9,13 +9,16 @@ which rolls the request's transaction back: nothing of it is saved.
 
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from wtforms.fields import SelectChoice
 
 from clinic import clock
 from clinic.cases import ages
 from clinic.cases import follow_ups as follow_up_services
-from clinic.cases.models import Child, Family
+from clinic.cases.models import LANGUAGES, Child, Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.forms import form_page, optional_text, refused, show_service_errors
@@ -27,6 +30,7 @@ from clinic.instruments import (
     observation_instrument,
     risk_factor_catalog,
     risk_factor_categories,
+    translated_domain_labels,
 )
 from clinic.permissions.roles import STAFF, access
 from clinic.permissions.scope import (
@@ -36,7 +40,7 @@ from clinic.permissions.scope import (
     get_follow_up_or_404,
     get_in_family_scope_or_404,
 )
-from clinic.screening import rules, services, timeline
+from clinic.screening import drafts, rules, services, timeline
 from clinic.screening.blueprint import bp
 from clinic.screening.forms import (
     FOLLOW_UP_KIND_LABELS,
@@ -52,7 +56,8 @@ from clinic.screening.forms import (
     member_choices,
 )
 from clinic.screening.models import RiskFactor, Screening
-from clinic.screening.schedule import next_screenings
+from clinic.screening.schedule import checklist_choice, next_screenings
+from clinic.templating import day_label
 
 RATING_MISSING = "Rate this cue (or choose not observed)."
 
@@ -89,7 +94,7 @@ def _flash_referral(effect: str | None, referral) -> None:
 def _flash_follow_up(follow_up) -> None:
     if follow_up is not None:
         title = timeline.instrument_title(follow_up.instrument_code)
-        flash(f"Next screening scheduled: {title}, due {follow_up.due_on.isoformat()}.", "info")
+        flash(f"Next screening scheduled: {title}, due {day_label(follow_up.due_on)}.", "info")
 
 
 # ---- screenings -------------------------------------------------------------
@@ -102,22 +107,14 @@ def _check_answers(instrument: Instrument, answers: KeyedInputs) -> None:
         answers.errors[key.removeprefix("responses.")] = message
 
 
-def default_instrument(child: Child) -> Instrument:
-    """The instrument due next for the child (rule 2), else the last one."""
-    due = next_screenings([child], clock.today()).get(child.id)
-    return get_instrument(due.instrument_code) if due is not None else instruments()[-1]
+def _known_instrument(code: str | None) -> Instrument | None:
+    try:
+        return get_instrument(code) if code else None
+    except KeyError:
+        return None
 
 
-def _chosen_instrument(child: Child, code: str | None) -> Instrument:
-    if code:
-        try:
-            return get_instrument(code)
-        except KeyError:
-            pass
-    return default_instrument(child)
-
-
-def _screening_page(child: Child, instrument: Instrument, answers: KeyedInputs, **context) -> dict:
+def _screening_page(child: Child, instrument: Instrument | None, answers: KeyedInputs, **context) -> dict:
     """What the recording and the amendment pages show (errors included: call it last)."""
     today = clock.today()
     return dict(
@@ -126,57 +123,116 @@ def _screening_page(child: Child, instrument: Instrument, answers: KeyedInputs, 
         today=today,
         age=ages.child_age(child, today),
         instrument=instrument,
-        instruments=instruments(),
-        in_window_today=rules.in_window(instrument, child.date_of_birth, child.gestational_age_weeks, today),
         answers=answers,
         groups=(answers,),
-        stray_errors=answers.stray_errors(instrument.item_ids),
+        stray_errors=answers.stray_errors(instrument.item_ids) if instrument else answers.errors,
         domain_labels=domain_labels(),
+        family_domain_labels=translated_domain_labels(child.family.language),
+        languages_by_code=LANGUAGES,
         **context,
     )
 
 
-def _screening_form_page(child: Child, form: ScreeningForm, instrument: Instrument, answers: KeyedInputs):
-    if form.instrument.data != instrument.code:
-        # An unknown checklist was posted: the rows shown are the default one's, and
-        # so is the checklist the next submission names.
-        if not form.instrument.errors:
-            form.instrument.errors = ["Choose one of the program's instruments."]
-        form.instrument.data = instrument.code
-    return form_page("screening/screening_form.html", form, **_screening_page(child, instrument, answers))
+def _opening_form(child: Child, choice) -> tuple[ScreeningForm, KeyedInputs, Instrument | None, dict]:
+    """The form as it opens: the author's draft for this child if there is one (after
+    an idle sign-out), else today's checklist (or the one asked for, if open today)."""
+    draft = drafts.find_draft(g.user, child)
+    context: dict = {"draft": draft, "not_offered": None}
+    if draft is not None:
+        values = drafts.as_formdata(draft)
+        form = ScreeningForm(formdata=MultiDict(values))
+        instrument = _known_instrument(values["instrument"]) or choice.opens_on
+        answers = KeyedInputs("responses", values)
+    else:
+        form = ScreeningForm()
+        answers = KeyedInputs("responses")
+        asked = _known_instrument(request.args.get("instrument"))
+        if asked is not None and asked not in choice.recordable:
+            context["not_offered"] = asked
+        instrument = asked if asked in choice.recordable else choice.opens_on
+    form.instrument.data = instrument.code if instrument else None
+    form.form_token.data = secrets.token_urlsafe(24)
+    return form, answers, instrument, context
 
 
 @bp.route("/children/<int:child_id>/screenings/new", methods=["GET", "POST"])
 @access(STAFF)
 def new_screening(child_id: int):
+    """The form opens on the checklist that can be recorded today (rules 1 and 2) and
+    offers only those; a submission may still name any checklist, since a screening
+    done earlier may be entered late, inside its window on the day it was done (the
+    service checks that)."""
     child = get_child_or_404(g.user, child_id)
+    choice = checklist_choice(child, clock.today())
+    if request.method == "GET":
+        form, answers, instrument, context = _opening_form(child, choice)
+        return form_page("screening/screening_form.html", form, **_screening_page(
+            child, instrument, answers, choice=choice, **context
+        ))
     form = ScreeningForm()
-    answers = KeyedInputs("responses", request.form if form.is_submitted() else None)
-    if not form.is_submitted():
-        form.instrument.data = _chosen_instrument(child, request.args.get("instrument")).code
-    instrument = _chosen_instrument(child, form.instrument.data)
-    if form.validate_on_submit():
+    answers = KeyedInputs("responses", request.form)
+    instrument = _known_instrument(form.instrument.data)
+    context = dict(choice=choice, not_offered=None, draft=None)
+    valid = form.validate_on_submit()
+    if instrument is None:
+        # An unknown checklist was posted: the rows shown are today's checklist's,
+        # and so is the checklist the next submission names.
+        if not form.instrument.errors:
+            form.instrument.errors.append("Choose one of the program's instruments.")
+        instrument = choice.opens_on
+        form.instrument.data = instrument.code if instrument else None
+        valid = False
+    token = form.form_token.data or None
+    earlier = drafts.saved_with_token(child, token)
+    if earlier is not None:
+        flash("This screening was already saved; it is not saved twice.", "info")
+        return redirect(url_for(".screening", screening_id=earlier.id))
+    if valid and instrument is not None:
         try:
             outcome = services.record_screening(
                 g.user,
                 child,
-                instrument_code=form.instrument.data,
+                instrument_code=instrument.code,
                 administered_on=form.administered_on.data,
                 responses=answers.values,
                 notes=optional_text(form.notes.data),
             )
+            drafts.mark_saved(g.user, child, outcome.screening, token)
+        except drafts.AlreadySaved as saved:
+            flash("This screening was already saved; it is not saved twice.", "info")
+            return redirect(url_for(".screening", screening_id=saved.screening_id))
         except ServiceError as exc:
             db.session.rollback()
             show_service_errors(form, exc, responses=answers)
-            return _screening_form_page(child, form, instrument, answers)
+            return form_page(
+                "screening/screening_form.html", form, **_screening_page(child, instrument, answers, **context)
+            )
         screening = outcome.screening
         flash("Screening saved.", "success")
         _flash_referral(timeline.referral_effect(outcome.referral, screening_id=screening.id), outcome.referral)
         _flash_follow_up(outcome.follow_up)
         return redirect(url_for(".screening", screening_id=screening.id))
-    if form.is_submitted():
+    if instrument is not None and not form.instrument.errors:
         _check_answers(instrument, answers)
-    return _screening_form_page(child, form, instrument, answers)
+    return form_page("screening/screening_form.html", form, **_screening_page(child, instrument, answers, **context))
+
+
+@bp.post("/children/<int:child_id>/screenings/draft")
+@access(STAFF)
+def keep_screening_draft(child_id: int):
+    """What the form holds, kept for its author (the form's script sends it as it changes)."""
+    child = get_child_or_404(g.user, child_id)
+    drafts.keep_draft(g.user, child, request.form)
+    return "", 204
+
+
+@bp.post("/children/<int:child_id>/screenings/draft/discard")
+@access(STAFF)
+def discard_screening_draft(child_id: int):
+    child = get_child_or_404(g.user, child_id)
+    drafts.discard_draft(g.user, child)
+    flash("The unsaved answers were discarded.", "info")
+    return redirect(url_for(".new_screening", child_id=child.id))
 
 
 @bp.get("/screenings/<int:screening_id>")
@@ -388,5 +444,39 @@ def set_follow_up_status(follow_up_id: int):
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash("Follow-up marked done." if form.status.data == "done" else "Follow-up cancelled.", "success")
+        flash(FOLLOW_UP_DONE_MESSAGES[form.status.data], "success")
     return redirect(url_for("cases.family", family_id=follow_up.family_id) + "#follow-ups")
+
+
+FOLLOW_UP_DONE_MESSAGES = {
+    "done": "Follow-up marked done.",
+    "cancelled": "Follow-up cancelled. To undo, restore it from the family's done and cancelled follow-ups.",
+    "scheduled": "Follow-up restored: it is scheduled again.",
+}
+
+
+@bp.get("/follow-ups/<int:follow_up_id>/cancel")
+@access(STAFF)
+def confirm_cancel_follow_up(follow_up_id: int):
+    """The second step of cancelling a follow-up: which one, and how to undo it."""
+    follow_up = get_follow_up_or_404(g.user, follow_up_id)
+    back = url_for("cases.family", family_id=follow_up.family_id) + "#follow-ups"
+    if follow_up.status not in follow_up_services.OPEN_STATUSES:
+        return redirect(back)
+    what = FOLLOW_UP_KIND_LABELS.get(follow_up.kind, follow_up.kind)
+    subject = f" for {follow_up.child.full_name}" if follow_up.child is not None else ""
+    return render_template(
+        "confirm.html",
+        title=f"Cancel the {what.lower()} of {day_label(follow_up.due_on)}?",
+        consequences=[
+            f"{what}{subject}, family {follow_up.family.name}"
+            + (f": {follow_up.note}" if follow_up.note else "."),
+            "It leaves the worklist, and no reminder will be sent for it.",
+        ],
+        undo="restore it from the family's done and cancelled follow-ups, until its date.",
+        action=url_for(".set_follow_up_status", follow_up_id=follow_up.id),
+        fields={"status": "cancelled"},
+        confirm_label="Cancel the follow-up",
+        back_url=back,
+        back_label="Keep it",
+    )

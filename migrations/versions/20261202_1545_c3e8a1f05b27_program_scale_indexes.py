@@ -7,14 +7,14 @@ visitor's few families by scanning them. They are not in the models: autogenerat
 would create them on SQLite too.
 
 Revision ID: c3e8a1f05b27
-Revises: 9c3d5e7f1a20
+Revises: 9fddae9bbc67
 Create Date: 2026-12-02 15:45:00
 """
 
 from alembic import op
 
 revision = 'c3e8a1f05b27'
-down_revision = '9c3d5e7f1a20'
+down_revision = '9fddae9bbc67'
 branch_labels = None
 depends_on = None
 

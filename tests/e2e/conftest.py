@@ -30,8 +30,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# A 10.9" tablet held upright, the device home visitors carry.
+# A 10.9" tablet held upright, the device home visitors carry, and a phone.
 TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": False, "has_touch": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+SIZES = {"tablet": TABLET, "phone": PHONE}
 TIMEOUT_MS = 5_000  # a local page answers in milliseconds: fail fast, not after 30 s
 
 
@@ -74,19 +76,41 @@ def page(browser, live_server):
     context.close()
 
 
+@pytest.fixture(params=sorted(SIZES))
+def sized_page(request, browser, live_server):
+    """A fresh tab at tablet, then phone size (the test runs once for each);
+    ``sized_page.size`` names it (screenshots are filed under it)."""
+    context = browser.new_context(base_url=live_server, locale="en-US", **SIZES[request.param])
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.size = request.param
+    yield page
+    context.close()
+
+
+def sign_in_on(page, user, password: str = PASSWORD, before_submit=None) -> None:
+    """Sign in through the form, as a person does (with the second factor when the
+    person has one); ends on the worklist. ``before_submit(page)`` runs on each form."""
+    page.goto("/login")
+    if before_submit:
+        before_submit(page)
+    page.get_by_label("Email", exact=True).fill(user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if user.totp_secret:
+        page.wait_for_url("/login/code")
+        if before_submit:
+            before_submit(page)
+        page.get_by_label("Code").fill(fresh_totp_code(user))
+        page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("/worklist")
+
+
 @pytest.fixture
 def sign_in(page):
-    """``sign_in(user)``: through the form, as a person does; ends on the worklist."""
+    """``sign_in(user)`` on the tablet-sized ``page``."""
 
     def _sign_in(user, password: str = PASSWORD) -> None:
-        page.goto("/login")
-        page.get_by_label("Email", exact=True).fill(user.email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        if user.totp_secret:
-            page.wait_for_url("/login/code")
-            page.get_by_label("Code").fill(fresh_totp_code(user))
-            page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("/worklist")
+        sign_in_on(page, user, password)
 
     return _sign_in

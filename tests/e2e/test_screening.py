@@ -52,7 +52,7 @@ def test_record_a_screening_by_tapping_the_answers(db, page, sign_in):
     page.get_by_role("button", name="Save screening").click()
 
     # Refused: the message sits on the unanswered row; the answers given are kept.
-    expect(page.get_by_role("alert")).to_contain_text("nothing was saved")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved")
     expect(page.locator("fieldset.has-error")).to_have_count(1)
     expect(row(forgotten).locator(".error")).to_have_text("Answer this milestone: yes, sometimes or not yet.")
     expect(row(forgotten).get_by_role("radio", name="Yes")).to_have_attribute("aria-invalid", "true")

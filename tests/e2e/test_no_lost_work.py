@@ -1,0 +1,86 @@
+"""Issue 13, point 2 in Chromium, at tablet and phone size: the idle warning with its
+"Stay signed in" button, a half-filled screening back after an idle sign-out, and a
+double tap on Save that saves once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from clinic import clock
+from clinic.cases.ages import add_months
+from clinic.instruments import get_instrument
+from clinic.screening.drafts import ScreeningDraft
+from clinic.screening.models import Screening
+from tests.e2e.checks import check_page
+from tests.factories import PASSWORD, ChildFactory, FamilyFactory, UserFactory
+
+pytestmark = pytest.mark.e2e
+
+IDLE_SECONDS = 9  # the warning shows a third of it before the end: after 6 s
+
+
+@pytest.fixture
+def short_idle(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_IDLE_TIMEOUT", timedelta(seconds=IDLE_SECONDS))
+
+
+def sign_in(page, user) -> None:
+    page.get_by_label("Email", exact=True).fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_half_filled_screening_survives_idle_sign_out_and_saves_once(db, sized_page, short_idle):
+    page = sized_page
+    visitor = UserFactory(name="Vera Visitor")
+    child = ChildFactory(
+        family=FamilyFactory(assigned_visitor=visitor), first_name="Ada", last_name="Okafor",
+        date_of_birth=add_months(clock.today(), -5) - timedelta(days=5),
+    )
+    first, second, third = get_instrument("m3_6").items
+    form_path = f"/children/{child.id}/screenings/new"
+    db.session.rollback()  # hold no read transaction while the live server writes (SQLite)
+    page.goto(form_path)
+    sign_in(page, visitor)
+    expect(page).to_have_url(form_path)
+
+    def row(item):
+        return page.get_by_role("group", name=item.text)
+
+    # The warning comes before the limit; "Stay signed in" keeps the session.
+    warning = page.get_by_role("alertdialog")
+    expect(warning).to_be_visible(timeout=(IDLE_SECONDS - 2) * 1000)
+    check_page(page, "idle warning")
+    warning.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_be_hidden()
+
+    row(first).get_by_text("Sometimes", exact=True).tap()
+    page.get_by_label("Notes (optional)").fill("Tired after a short nap")
+    page.wait_for_load_state("networkidle")
+
+    # Left alone past the limit: signed out, sent to sign in, and back to the form.
+    expect(page).to_have_url(f"/login?next={form_path.replace('/', '%2F')}", timeout=(IDLE_SECONDS + 4) * 1000)
+    sign_in(page, visitor)
+    expect(page).to_have_url(form_path)
+    expect(page.locator(".draft-restored")).to_contain_text("Your unsaved answers from")
+    check_page(page, "screening draft restored")
+    expect(row(first).get_by_role("radio", name="Sometimes")).to_be_checked()
+    expect(page.get_by_label("Notes (optional)")).to_have_value("Tired after a short nap")
+
+    row(second).get_by_text("Yes", exact=True).tap()
+    row(third).get_by_text("Not yet", exact=True).tap()
+    save = page.get_by_role("button", name="Save screening")
+    save.dblclick()
+    page.wait_for_url("/screenings/*")
+    expect(page.get_by_text("Screening saved.")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    db.session.rollback()  # read afresh what the live server wrote
+    assert db.session.scalar(select(func.count(Screening.id))) == 1
+    screening = db.session.scalars(select(Screening)).one()
+    assert screening.notes == "Tired after a short nap"
+    assert screening.answers() == {first.id: "sometimes", second.id: "yes", third.id: "not_yet"}
+    assert db.session.scalar(select(func.count(ScreeningDraft.id))) == 0  # saved: the draft is gone
