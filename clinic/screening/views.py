@@ -182,7 +182,8 @@ def new_screening(child_id: int):
         instrument = choice.opens_on
         form.instrument.data = instrument.code if instrument else None
         valid = False
-    token = form.form_token.data or None
+    # A token refused by the form's checks (a control character) names no submission.
+    token = (form.form_token.data or None) if not form.form_token.errors else None
     earlier = drafts.saved_with_token(child, token)
     if earlier is not None:
         flash("This screening was already saved; it is not saved twice.", "info")
