@@ -269,3 +269,13 @@ def observation_instrument(version: int | None = None) -> ObservationInstrument:
     """The caregiver–child interaction observation (current version unless given)."""
     observations = _observations()
     return observations[max(observations) if version is None else version]
+
+
+def instrument_title(code: str | None) -> str | None:
+    """The checklist's title for a code (the code itself when it is not shipped)."""
+    if code is None:
+        return None
+    try:
+        return get_instrument(code).title
+    except KeyError:
+        return code

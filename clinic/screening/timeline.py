@@ -28,8 +28,8 @@ from clinic.instruments import (
     Item,
     ObservationInstrument,
     domain_labels,
-    get_instrument,
     get_risk_factor,
+    instrument_title,
     instruments,
     observation_instrument,
 )
@@ -200,15 +200,6 @@ class FamilyPanel:
     observations: list[ObservationEntry]  # oldest first: the table reads over time
     follow_ups: list[FollowUpEntry]  # soonest first
     observation: ObservationInstrument
-
-
-def instrument_title(code: str | None) -> str | None:
-    if code is None:
-        return None
-    try:
-        return get_instrument(code).title
-    except KeyError:
-        return code
 
 
 def family_panel(user: User, family: Family) -> FamilyPanel:

@@ -26,6 +26,7 @@ from clinic.instruments import (
     Instrument,
     domain_labels,
     get_instrument,
+    instrument_title,
     instruments,
     observation_instrument,
     risk_factor_catalog,
@@ -93,7 +94,7 @@ def _flash_referral(effect: str | None, referral) -> None:
 
 def _flash_follow_up(follow_up) -> None:
     if follow_up is not None:
-        title = timeline.instrument_title(follow_up.instrument_code)
+        title = instrument_title(follow_up.instrument_code)
         flash(f"Next screening scheduled: {title}, due {day_label(follow_up.due_on)}.", "info")
 
 

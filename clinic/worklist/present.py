@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import url_for
 
-from clinic.instruments import get_instrument
+from clinic.instruments import instrument_title
 from clinic.worklist.due import Item
 
 FOLLOW_UP_LABELS = {"visit": "Home visit", "call": "Phone call", "screening": "Screening"}
@@ -23,15 +23,6 @@ KIND_LABELS = {
     "stalled_referral": "Referral waiting",
     "not_seen": "Not seen in 90 days",
 }
-
-
-def instrument_title(code: str | None) -> str | None:
-    if code is None:
-        return None
-    try:
-        return get_instrument(code).title
-    except KeyError:
-        return code
 
 
 def what_to_do(item: Item) -> str:

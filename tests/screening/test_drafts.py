@@ -12,19 +12,9 @@ from sqlalchemy import func, select
 
 from clinic.screening.drafts import ScreeningDraft
 from clinic.screening.models import Screening
-from tests.factories import ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
+from tests.factories import ChildFactory, FamilyFactory, SupervisorFactory, UserFactory
 
 BORN = date(2025, 2, 10)  # 4 months on TODAY (2025-06-16): 3 to 6 months is today's checklist
-
-
-@pytest.fixture
-def team(db):
-    return TeamFactory()
-
-
-@pytest.fixture
-def visitor(team):
-    return UserFactory(team=team)
 
 
 @pytest.fixture
