@@ -1,9 +1,15 @@
 """Issue 13, point 2 in Chromium, at tablet and phone size: the idle warning with its
 "Stay signed in" button, a half-filled screening back after an idle sign-out, and a
-double tap on Save that saves once."""
+double tap on Save that saves once.
+
+Time is the test's own on both sides, so nothing here races a loaded machine: the
+browser runs on Playwright's clock (``page.clock``) and the server's idle check on
+``ServerClock``; ``advance`` moves both by the same amount, at the real 30-minute
+limit."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from clinic import clock
+from clinic.auth import sessions
 from clinic.cases.ages import add_months
 from clinic.instruments import get_instrument
 from clinic.screening.drafts import ScreeningDraft
@@ -20,12 +27,33 @@ from tests.factories import PASSWORD, ChildFactory, FamilyFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
 
-IDLE_SECONDS = 9  # the warning shows a third of it before the end: after 6 s
+IDLE = timedelta(minutes=30)
+WARNING_AT = IDLE - timedelta(minutes=5)  # the warning shows five minutes before the end
+
+
+class ServerClock:
+    """Stands in for the ``time`` module in the server's session check."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.ahead
 
 
 @pytest.fixture
-def short_idle(app, monkeypatch):
-    monkeypatch.setitem(app.config, "SESSION_IDLE_TIMEOUT", timedelta(seconds=IDLE_SECONDS))
+def server_clock(app, monkeypatch) -> ServerClock:
+    monkeypatch.setitem(app.config, "SESSION_IDLE_TIMEOUT", IDLE)
+    server_clock = ServerClock()
+    monkeypatch.setattr(sessions, "time", server_clock)
+    return server_clock
+
+
+def advance(page, server_clock: ServerClock, by: timedelta) -> None:
+    """The tablet left alone for ``by``: the server's clock first, so that what the
+    browser's timers do then meets a server that has seen the same time pass."""
+    server_clock.ahead += by.total_seconds()
+    page.clock.fast_forward(int(by.total_seconds() * 1000))
 
 
 def sign_in(page, user) -> None:
@@ -34,7 +62,7 @@ def sign_in(page, user) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_half_filled_screening_survives_idle_sign_out_and_saves_once(db, sized_page, short_idle):
+def test_half_filled_screening_survives_idle_sign_out_and_saves_once(db, sized_page, server_clock):
     page = sized_page
     visitor = UserFactory(name="Vera Visitor")
     child = ChildFactory(
@@ -44,6 +72,7 @@ def test_half_filled_screening_survives_idle_sign_out_and_saves_once(db, sized_p
     first, second, third = get_instrument("m3_6").items
     form_path = f"/children/{child.id}/screenings/new"
     db.session.rollback()  # hold no read transaction while the live server writes (SQLite)
+    page.clock.install()
     page.goto(form_path)
     sign_in(page, visitor)
     expect(page).to_have_url(form_path)
@@ -53,17 +82,27 @@ def test_half_filled_screening_survives_idle_sign_out_and_saves_once(db, sized_p
 
     # The warning comes before the limit; "Stay signed in" keeps the session.
     warning = page.get_by_role("alertdialog")
-    expect(warning).to_be_visible(timeout=(IDLE_SECONDS - 2) * 1000)
+    page.wait_for_load_state()  # the page's script has set its timers
+    advance(page, server_clock, WARNING_AT - timedelta(seconds=1))
+    expect(warning).to_be_hidden()
+    advance(page, server_clock, timedelta(seconds=1))
+    expect(warning).to_be_visible()
     check_page(page, "idle warning")
     warning.get_by_role("button", name="Stay signed in").click()
     expect(warning).to_be_hidden()
 
-    row(first).get_by_text("Sometimes", exact=True).tap()
-    page.get_by_label("Notes (optional)").fill("Tired after a short nap")
-    page.wait_for_load_state("networkidle")
+    # The draft is kept once the typing stops; its answer restarts the idle clock.
+    with page.expect_response(
+        lambda response: response.url.endswith(f"{form_path[:-len('new')]}draft")
+        and "Tired after a short nap" in (response.request.post_data or "")
+    ) as kept:
+        row(first).get_by_text("Sometimes", exact=True).tap()
+        page.get_by_label("Notes (optional)").fill("Tired after a short nap")
+    assert kept.value.ok
 
-    # Left alone past the limit: signed out, sent to sign in, and back to the form.
-    expect(page).to_have_url(f"/login?next={form_path.replace('/', '%2F')}", timeout=(IDLE_SECONDS + 4) * 1000)
+    # Left alone to the limit: signed out, sent to sign in, and back to the form.
+    advance(page, server_clock, IDLE + timedelta(seconds=1))
+    expect(page).to_have_url(f"/login?next={form_path.replace('/', '%2F')}")
     sign_in(page, visitor)
     expect(page).to_have_url(form_path)
     expect(page.locator(".draft-restored")).to_contain_text("Your unsaved answers from")
