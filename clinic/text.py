@@ -10,6 +10,7 @@ strings and paths all ask this module, so the rule cannot differ between them.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
@@ -73,3 +74,20 @@ class BoundedParameters(ImmutableMultiDict):
 
 class ClinicRequest(Request):
     parameter_storage_class = BoundedParameters
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (a page to return to), else None.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash,
+    so ``/\t/evil.example`` or ``/\\evil.example`` would leave the site: anything
+    with a control character, a backslash, a scheme or a host is refused.
+    """
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if problem(target) or any(ord(c) in (0x85, 0x2028, 0x2029) for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

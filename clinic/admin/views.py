@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from urllib.parse import urlencode
 
@@ -21,8 +19,7 @@ from flask import (
 )
 from wtforms.fields import SelectChoice
 
-from clinic import audit
-from clinic.admin import queries
+from clinic.admin import exports, queries
 from clinic.admin.blueprint import bp
 from clinic.auth import services, sessions
 from clinic.auth.forms import EmptyForm, StaffForm, TeamForm, TeamSupervisorForm
@@ -279,27 +276,9 @@ def audit_log():
 def audit_log_csv():
     """The filtered log as CSV, streamed a batch at a time however many rows match."""
     where, _errors = _audit_filter()
-    audit.change("export", "audit_log", None, user=g.user, detail=urlencode(_filter_args(where))[:1000] or None)
-
-    def lines():
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["id", "occurred_at", "user_id", "user", "action", "record_type", "record_id", "record_ids",
-                         "family_id", "ip_address", "detail", "seq", "hash"])  # fmt: skip
-        for event in queries.all_audit_events(where):
-            writer.writerow([
-                event.id, event.occurred_at.isoformat(), event.user_id, event.user.name if event.user else "",
-                event.action, event.record_type, event.record_id, (event.record_ids or "").strip(","),
-                event.family_id, event.ip_address, event.detail, event.seq, event.hash,
-            ])  # fmt: skip
-            if out.tell() > 64_000:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
+    chunks = exports.audit_log_csv(g.user, where, urlencode(_filter_args(where))[:1000] or None)
     return Response(
-        stream_with_context(lines()),
+        stream_with_context(chunks),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
     )

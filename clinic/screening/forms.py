@@ -140,3 +140,5 @@ class FollowUpForm(Form):
 
 class FollowUpStatusForm(Form):
     status = HiddenField(validators=[AnyOf(("done", "cancelled", "scheduled"))])
+    # The page the button was on (the worklist), when it was not the family page.
+    next = HiddenField()

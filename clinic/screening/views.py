@@ -15,7 +15,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from wtforms.fields import SelectChoice
 
-from clinic import clock
+from clinic import clock, text
 from clinic.cases import ages
 from clinic.cases import follow_ups as follow_up_services
 from clinic.cases.models import LANGUAGES, Child, Family
@@ -447,7 +447,8 @@ def set_follow_up_status(follow_up_id: int):
         flash(exc.message, "error")
     else:
         flash(FOLLOW_UP_DONE_MESSAGES[form.status.data], "success")
-    return redirect(url_for("cases.family", family_id=follow_up.family_id) + "#follow-ups")
+    back = text.local_path(form.next.data)
+    return redirect(back or url_for("cases.family", family_id=follow_up.family_id) + "#follow-ups")
 
 
 FOLLOW_UP_DONE_MESSAGES = {

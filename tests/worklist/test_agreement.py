@@ -91,12 +91,52 @@ def test_each_worklist_row_links_to_its_action(hand_built, login):
     assert len(done_forms) == 1 and done_forms[0].select_one("input[name=status]")["value"] == "done"
 
 
+def mark_done_form(page, follow_up_id: int) -> dict[str, str]:
+    """The hidden fields of the worklist's "Mark done" button for a follow-up."""
+    form = BeautifulSoup(page.data, "html.parser").find("form", action=f"/follow-ups/{follow_up_id}/status")
+    return {field["name"]: field["value"] for field in form.select("input[type=hidden]")}
+
+
 def test_marking_a_follow_up_done_from_the_worklist_takes_it_off(hand_built, login):
     w = hand_built
     browser = login(w.vera)
     follow_up = w.fu["overdue"]
-    response = browser.submit("/worklist", {"status": "done"}, action=f"/follow-ups/{follow_up.id}/status")
+    fields = mark_done_form(browser.get("/worklist"), follow_up.id)
+    response = browser.post(f"/follow-ups/{follow_up.id}/status", data=fields)
     assert response.status_code == 302
+    assert response.headers["Location"] == "/worklist"  # back where the button was
     remaining = facts(browser.get("/worklist"), w.f["A Follow-ups"].id)
     assert ("overdue_follow_up", "2025-06-10", w.f["A Follow-ups"].id, None) not in remaining
     assert len(remaining) == 2  # the two follow-ups due this week
+
+
+def test_marking_done_from_a_visitors_worklist_returns_there_and_never_off_the_site(hand_built, login):
+    w = hand_built
+    browser = login(w.sam)
+    page = f"/worklist/visitors/{w.vera.id}"
+    fields = mark_done_form(browser.get(page), w.fu["overdue"].id)
+    assert fields["next"] == page
+    response = browser.post(f"/follow-ups/{w.fu['overdue'].id}/status", data=fields)
+    assert response.headers["Location"] == page
+    # A next that leaves the site falls back to the family's follow-ups.
+    fields["status"] = "scheduled"
+    for hostile in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        fields["next"] = hostile
+        response = browser.post(f"/follow-ups/{w.fu['overdue'].id}/status", data=fields)
+        family_id = w.fu["overdue"].family_id
+        assert response.headers["Location"] == f"/families/{family_id}#follow-ups", hostile
+
+
+def test_the_caseload_marks_exactly_the_families_with_an_open_or_reviewed_referral(hand_built, login):
+    w = hand_built
+    page = BeautifulSoup(login(w.vera).get("/?status=all").data, "html.parser")
+    marked = {}
+    for row in page.select("tbody tr"):
+        mark = row.select_one("a.open-referral")
+        if mark is not None:
+            marked[row.select_one("td a").get_text(strip=True)] = mark["href"]
+    # Open and reviewed referrals wait for someone; sent and closed ones do not.
+    assert marked == {
+        "I Open 15": f"/referrals/{w.r['open_15'].id}",
+        "J Reviewed 14": f"/referrals/{w.r['reviewed_14'].id}",
+    }
