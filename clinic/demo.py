@@ -20,6 +20,8 @@ from clinic.cases.ages import date_at_screening_age, screening_age_months
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.instruments import instruments, risk_factor_catalog
+from clinic.referrals import services as referrals
+from clinic.referrals.models import Referral
 from clinic.screening import services as screening
 from clinic.worklist.reminders import ReminderCounts, run_reminders
 
@@ -70,6 +72,7 @@ def load_demo(today: date, seed: int = 2026) -> DemoSummary:
     _demo_second_factor(admin)
     summary.sign_ins.append(("admin", admin.email))
     visitors: list[User] = []
+    supervisor_of: dict[int, User] = {}  # visitor id → their team's supervisor
     for team_name, (supervisor_name, visitor_names) in TEAMS.items():
         team = staff.create_team(team_name, by=admin)
         supervisor = staff.create_user(
@@ -83,14 +86,39 @@ def load_demo(today: date, seed: int = 2026) -> DemoSummary:
                 email=_email(name), name=name, role="home_visitor", password=DEMO_PASSWORD, team=team, by=admin
             )
             visitors.append(visitor)
+            supervisor_of[visitor.id] = supervisor
             summary.sign_ins.append((f"home visitor, team {team_name}", visitor.email))
 
     for index, family_name in enumerate(FAMILY_NAMES):
         visitor = visitors[index % len(visitors)]
         _demo_family(rng, visitor, family_name, index, today, summary)
+    _referral_loop(supervisor_of, summary.referrals, today)
     # One reminder pass, so the mail viewer already shows what families receive.
     summary.reminders = run_reminders(today)
     return summary
+
+
+def _referral_loop(supervisor_of: dict[int, User], referral_ids: set[int], today: date) -> None:
+    """The supervisors take the referrals along the loop in turn, so the queue, the
+    referral pages and the program report show each stage: one in four stays open,
+    then reviewed, sent to a service, and completed with the family's first contact."""
+    waiting = db.session.scalars(select(Referral).where(Referral.id.in_(referral_ids)).order_by(Referral.id))
+    for number, referral in enumerate(waiting):
+        supervisor = supervisor_of[referral.family.assigned_visitor_id]
+        stage = number % 4
+        if stage == 0:
+            continue
+        referrals.transition(supervisor, referral, to="reviewed", note="Discussed with the home visitor.")
+        if stage == 1:
+            continue
+        service = "early_intervention" if number % 3 else "community_service"
+        referrals.transition(supervisor, referral, to="sent", service=service, agency="County Early Intervention"
+                             if service == "early_intervention" else "Family Resource Center", sent_on=today)
+        if stage == 2:
+            continue
+        referrals.record_service_contact(supervisor, referral, today)
+        referrals.transition(supervisor, referral, to="closed", outcome="completed",
+                             note="The family met the service's coordinator.")
 
 
 def _demo_second_factor(user: User) -> None:

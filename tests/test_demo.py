@@ -36,7 +36,21 @@ def test_demo_fills_an_empty_database_once(app, db, monkeypatch):
     assert min(ages) == 0 and 38 <= max(ages) <= 40
     assert any(child.gestational_age_weeks and child.gestational_age_weeks < 37 for child in children)
     assert count(Screening) > 100
-    assert count(Referral) > 0
+    # Every stage of the referral loop is on show, a completed one with its contact.
+    stages = {
+        (status, outcome, contact is not None): n
+        for status, outcome, contact, n in db.session.execute(
+            select(Referral.status, Referral.outcome, Referral.service_contact_on, func.count()).group_by(
+                Referral.status, Referral.outcome, Referral.service_contact_on
+            )
+        )
+    }
+    assert set(stages) == {
+        ("open", None, False), ("reviewed", None, False), ("sent", None, False), ("closed", "completed", True),
+    }
+    assert db.session.scalar(select(func.count()).where(Referral.service.is_not(None))) == (
+        stages[("sent", None, False)] + stages[("closed", "completed", True)]
+    )
     assert db.session.scalar(select(func.count()).where(OutboxMessage.template == "follow_up_reminder")) > 0
 
     again = runner.invoke(args=["demo", "--if-empty"])
