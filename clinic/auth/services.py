@@ -18,6 +18,7 @@ from clinic.auth.passwords import UNUSABLE_HASH, hash_password, password_problem
 from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db
+from clinic.permissions.roles import may_supervise_teams
 
 
 def normalize_email(email: str) -> str:
@@ -211,7 +212,7 @@ def list_teams() -> list[Team]:
 
 def set_team_supervisor(team: Team, supervisor: User | None, *, by: User | None) -> None:
     """Give the team its one supervisor (None leaves it without one)."""
-    if supervisor is not None and (supervisor.role != "supervisor" or not supervisor.is_active):
+    if supervisor is not None and not may_supervise_teams(supervisor):
         raise ServiceError("Choose an active supervisor.", "supervisor_id")
     if team.supervisor_id == (supervisor.id if supervisor else None):
         return
