@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.auth.models import User
@@ -67,6 +67,11 @@ class ScreeningResponse(Base):
     __table_args__ = (
         CheckConstraint(f"response IN {RESPONSES}", name="response"),
         UniqueConstraint("screening_id", "revision", "item_id"),
+        # Program reports: screenings missing a milestone, per domain. Partial: only
+        # the few "not_yet" answers are indexed, so recording a screening's answers
+        # rarely writes to it.
+        Index("ix_screening_responses_missed", "screening_id", "revision", "domain",
+              postgresql_where=text("response = 'not_yet'"), sqlite_where=text("response = 'not_yet'")),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
