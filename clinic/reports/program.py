@@ -201,9 +201,7 @@ def screened_on_time(
     """
     last = min(period_to, today)
     windows = instrument_windows(scope, zone, closing=(period_from, last))
-    # Each counted window once, with its days computed once: the probe for a
-    # screening inside it reads them instead of computing them again.
-    counted = materialized(
+    counted = (
         select(windows.c.child_id, windows.c.code, windows.c.opens, windows.c.closes)
         .where(
             windows.c.opens <= windows.c.closes,  # a window the 24-month jump skipped has no day
@@ -275,7 +273,9 @@ def instrument_windows(scope: list[ColumnElement[bool]], zone: str, closing: tup
             else_=add_months(children.c.born, months),
         )
 
-    return (
+    # Each window's days computed once: the tests on them and the probe for a
+    # screening inside it read them instead of computing them again.
+    return materialized(
         select(
             children.c.child_id,
             children.c.family_created,

@@ -27,9 +27,10 @@ class Screening(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(f"result IN {RESULTS}", name="result"),
         Index("ix_screenings_child_administered_on", "child_id", "administered_on"),
-        # Program reports: screenings of a period, and a child's screenings with one
+        # Program reports: screenings of a period (with what the report counts of
+        # them, read from the index alone), and a child's screenings with one
         # instrument inside its window.
-        Index("ix_screenings_administered_on", "administered_on"),
+        Index("ix_screenings_administered_on_result", "administered_on", "result", "revision", "id"),
         Index("ix_screenings_child_instrument_administered_on", "child_id", "instrument_code", "administered_on"),
     )
 
