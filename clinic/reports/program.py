@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Integer,
     String,
     and_,
@@ -42,19 +43,22 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.sql.expression import True_
 
 from clinic import clock
 from clinic.cases.ages import CORRECT_UNTIL_MONTHS, FULL_TERM_WEEKS, PRETERM_BELOW_WEEKS
+from clinic.cases.ages import add_months as months_after
 from clinic.cases.models import Child, Family
 from clinic.extensions import db
 from clinic.instruments import domain_labels, instruments, risk_factor_categories, risk_factor_category_of_codes
 from clinic.referrals.loop import EARLY_INTERVENTION_DAYS, OTHER_SERVICE_DAYS
 from clinic.referrals.models import OUTCOMES, Referral
-from clinic.reports.sql import add_days, add_months, days_between, literal_int, local_date, year_month
+from clinic.reports.sql import add_days, add_months, days_between, literal_int, local_date, materialized, year_month
 from clinic.screening.models import RESULTS, Observation, RiskFactor, Screening, ScreeningResponse
 from clinic.screening.rules import MISSED
 
 UNDER_MONTHS = 36  # interaction_observed: children under 36 months
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ def program_report(
         period_from=period_from,
         period_to=period_to,
         team_id=team_id,
-        measures=[*screening_measures, referral_measure, interaction_observed(scope, period_from, period_to, zone)],
+        measures=[*screening_measures, referral_measure, interaction_observed(scope, period_from, period_to)],
         screenings_by_month=by_month,
         screenings=screening_total,
         missed_by_domain=missed_by_domain(scope, period_from, period_to),
@@ -137,17 +141,54 @@ def program_report(
     )
 
 
-def _instrument_table():
-    """The current instruments as a constant table: code, window min, window max + 1."""
-    rows = [
-        select(
+def _instrument_table(closing: tuple[date, date] | None = None):
+    """The current instruments as a constant table: code, window min, window max + 1;
+    with ``closing``, also the bounds on the date of birth of a child whose window
+    can close in that period (``_birth_bounds``)."""
+    rows = []
+    for instrument in instruments():
+        columns = [
             cast(literal(instrument.code), String).label("code"),
             cast(literal(instrument.window_min), Integer).label("opens_at"),
             cast(literal(instrument.window_max + 1), Integer).label("closes_before"),
-        )
-        for instrument in instruments()
-    ]
+        ]
+        if closing is not None:
+            # Not cast: SQLite would turn CAST('2025-10-01' AS DATE) into the number 2025.
+            columns += [literal(bound, Date).label(name)
+                        for name, bound in _birth_bounds(instrument.window_max + 1, *closing).items()]  # fmt: skip
+        rows.append(select(*columns))
     return union_all(*rows).cte("instrument_windows")
+
+
+def _last_birth_reaching(months: int, day: date) -> date:
+    """The last date of birth from which ``months`` whole months are completed by
+    ``day``; rule 1's month arithmetic never decreases, so every earlier birth
+    completes them by then too."""
+    born = day - relativedelta(months=months)
+    while months_after(born + ONE_DAY, months) <= day:
+        born += ONE_DAY
+    return born
+
+
+def _birth_bounds(closes_before: int, first: date, last: date) -> dict[str, date]:
+    """Bounds on the date of birth of a child whose window ending the day before
+    screening age ``closes_before`` can close between ``first`` and ``last``.
+
+    That window closes the day before ``date_at_screening_age(closes_before)``, which
+    is never before birth + ``closes_before`` months, and is exactly that for a
+    child born at term; for a preterm child it is never after birth + 24 months
+    (the switch to chronological age) when ``closes_before`` is below 24. So a child
+    born after ``born_until`` closes the window after ``last``, and one born on or
+    before ``born_after`` (``preterm_born_after`` if preterm) closes it before
+    ``first``. The bounds only leave out windows the exact test would leave out
+    too; they let the database skip most children × instruments of a long
+    program before computing any window.
+    """
+    return {
+        "born_after": _last_birth_reaching(closes_before, first),
+        "preterm_born_after": _last_birth_reaching(max(closes_before, CORRECT_UNTIL_MONTHS), first),
+        "born_until": _last_birth_reaching(closes_before, last + ONE_DAY),
+    }
 
 
 def screened_on_time(
@@ -158,22 +199,28 @@ def screened_on_time(
     Nothing is ever missing: a child's date of birth is required, and an unknown
     gestational age counts as 40 weeks (SPEC's domain).
     """
-    windows = instrument_windows(scope, zone)
-    screened = exists().where(
-        Screening.child_id == windows.c.child_id,
-        Screening.instrument_code == windows.c.code,
-        Screening.administered_on >= windows.c.opens,
-        Screening.administered_on <= windows.c.closes,
-    )
-    rows = db.session.execute(
-        select(windows.c.code, func.count(), func.coalesce(func.sum(case((screened, 1), else_=0)), 0))
+    last = min(period_to, today)
+    windows = instrument_windows(scope, zone, closing=(period_from, last))
+    counted = (
+        select(windows.c.child_id, windows.c.code, windows.c.opens, windows.c.closes)
         .where(
             windows.c.opens <= windows.c.closes,  # a window the 24-month jump skipped has no day
             windows.c.closes >= period_from,
-            windows.c.closes <= min(period_to, today),
+            windows.c.closes <= last,
             windows.c.family_created <= windows.c.closes,
         )
-        .group_by(windows.c.code)
+        .cte("report_counted_windows")
+    )
+    screened = exists().where(
+        Screening.child_id == counted.c.child_id,
+        Screening.instrument_code == counted.c.code,
+        Screening.administered_on >= counted.c.opens,
+        Screening.administered_on <= counted.c.closes,
+    )
+    rows = db.session.execute(
+        select(counted.c.code, func.count(), func.coalesce(func.sum(case((screened, 1), else_=0)), 0)).group_by(
+            counted.c.code
+        )
     )
     counts = {code: (int(denominator), int(numerator)) for code, denominator, numerator in rows}
     return [
@@ -183,12 +230,16 @@ def screened_on_time(
     ]
 
 
-def instrument_windows(scope: list[ColumnElement[bool]], zone: str):
+def instrument_windows(scope: list[ColumnElement[bool]], zone: str, closing: tuple[date, date] | None = None):
     """A CTE of every (child in scope, current instrument): ``child_id``,
     ``family_created`` (the clinic-local date), ``code``, ``opens`` and ``closes``
-    (the window's first and last day; ``opens > closes`` when it has no day)."""
+    (the window's first and last day; ``opens > closes`` when it has no day).
+
+    With ``closing`` (first, last day), only the pairs whose window may close in
+    that period are computed (``_birth_bounds``); the caller still tests ``closes``.
+    """
     preterm = Child.gestational_age_weeks < PRETERM_BELOW_WEEKS
-    children = (
+    children = materialized(  # joined to its family once, not once per instrument
         select(
             Child.id.label("child_id"),
             Child.date_of_birth.label("born"),
@@ -205,7 +256,14 @@ def instrument_windows(scope: list[ColumnElement[bool]], zone: str):
         .where(*scope)
         .cte("report_children")
     )
-    table = _instrument_table()
+    table = _instrument_table(closing)
+    pairs = true()
+    if closing is not None:
+        pairs = and_(
+            children.c.born <= table.c.born_until,
+            (children.c.born > table.c.born_after)
+            | (children.c.preterm & (children.c.born > table.c.preterm_born_after)),
+        )
 
     def first_day(months):
         corrected = add_months(children.c.due, months)
@@ -215,7 +273,9 @@ def instrument_windows(scope: list[ColumnElement[bool]], zone: str):
             else_=add_months(children.c.born, months),
         )
 
-    return (
+    # Each window's days computed once: the tests on them and the probe for a
+    # screening inside it read them instead of computing them again.
+    return materialized(
         select(
             children.c.child_id,
             children.c.family_created,
@@ -223,7 +283,7 @@ def instrument_windows(scope: list[ColumnElement[bool]], zone: str):
             first_day(table.c.opens_at).label("opens"),
             add_days(first_day(table.c.closes_before), literal_int(-1)).label("closes"),
         )
-        .select_from(children.join(table, true()))
+        .select_from(children.join(table, pairs))
         .cte("report_windows")
     )
 
@@ -321,22 +381,24 @@ def _medians(scope: list[ColumnElement[bool]], sent: ColumnElement[bool], zone: 
     return {kind: float(value) for kind, value in rows}
 
 
-def interaction_observed(
-    scope: list[ColumnElement[bool]], period_from: date, period_to: date, zone: str
-) -> Measure:
+def interaction_observed(scope: list[ColumnElement[bool]], period_from: date, period_to: date) -> Measure:
     """Active families created by ``to`` with a child born by ``to`` and under 36
     months on ``to``; of them, those with an interaction observation in the period."""
+    # Both bounds compared as they are stored, so nothing is computed per row: a
+    # child is under 36 months on ``to`` exactly when born after the last birth
+    # completing 36 months by then, and a family was created on or before ``to``
+    # (the clinic's date) exactly when created before the next day begins there.
     young_child = exists().where(
         Child.family_id == Family.id,
         Child.date_of_birth <= period_to,
-        add_months(Child.date_of_birth, literal_int(UNDER_MONTHS)) > period_to,
+        Child.date_of_birth > _last_birth_reaching(UNDER_MONTHS, period_to),
     )
     observed = exists().where(
         Observation.family_id == Family.id, Observation.observed_on.between(period_from, period_to)
     )
     denominator, numerator = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((observed, 1), else_=0)), 0)).where(
-            *scope, Family.status == "active", local_date(Family.created_at, zone) <= period_to, young_child
+            *scope, Family.status == "active", Family.created_at < _instant(period_to + ONE_DAY), young_child
         )
     ).one()
     return Measure("interaction_observed", int(numerator), int(denominator), 0)
@@ -350,27 +412,38 @@ def _months(period_from: date, period_to: date) -> list[str]:
     return months
 
 
+def _restricted(scope: list[ColumnElement[bool]]) -> bool:
+    """Whether ``scope`` may leave out a family: an admin's report on every team has
+    the scope ``true()``, and then the joins that would only apply it are left out
+    (on the large program, joining a year's 75,000 screenings to their children and
+    families was half the time of each query counting them)."""
+    return not all(isinstance(condition, True_) for condition in scope)
+
+
 def _screenings_in(scope: list[ColumnElement[bool]], period_from: date, period_to: date):
-    return (
-        select()
-        .select_from(Screening)
-        .join(Child, Child.id == Screening.child_id)
-        .join(Family, Family.id == Child.family_id)
-        .where(*scope, Screening.administered_on.between(period_from, period_to))
-    )
+    query = select().select_from(Screening).where(Screening.administered_on.between(period_from, period_to))
+    if _restricted(scope):
+        query = query.join(Child, Child.id == Screening.child_id).join(Family, Family.id == Child.family_id).where(*scope)
+    return query
 
 
 def screenings_by_month(
     scope: list[ColumnElement[bool]], period_from: date, period_to: date
 ) -> tuple[list[MonthCounts], int]:
     """Per calendar month of the period (every month listed), screenings by result."""
-    month = year_month(Screening.administered_on)
+    # Counted per day first: the month's text is then formed once per day and
+    # result, not once per screening (a year of the large program: 75,000 to_char).
+    by_day = (
+        _screenings_in(scope, period_from, period_to)
+        .add_columns(Screening.administered_on.label("day"), Screening.result, func.count().label("screenings"))
+        .group_by(Screening.administered_on, Screening.result)
+        .subquery("screenings_by_day")
+    )
+    month = year_month(by_day.c.day)
     counts = {
         (found_month, result): int(count)
         for found_month, result, count in db.session.execute(
-            _screenings_in(scope, period_from, period_to)
-            .add_columns(month.label("month"), Screening.result, func.count())
-            .group_by(month, Screening.result)
+            select(month, by_day.c.result, func.sum(by_day.c.screenings)).group_by(month, by_day.c.result)
         )
     }
     by_month = [MonthCounts(m, *(counts.get((m, result), 0) for result in RESULTS)) for m in _months(period_from, period_to)]

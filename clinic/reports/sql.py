@@ -143,3 +143,14 @@ def _local_date_sqlite(element, compiler, **kw):
     if element.zone == "UTC":
         return f"date({timestamp})"
     return f"clinic_local_date({timestamp}, {_zone_literal(element.zone)})"
+
+
+def materialized(cte):
+    """``cte`` computed once, before the query that reads it, on PostgreSQL.
+
+    PostgreSQL inlines a CTE read once, and then may join a large CTE's rows to a
+    table row by row, or compute its expressions again wherever the outer query
+    repeats them; ``MATERIALIZED`` keeps it a fence. SQLite plans the report's
+    queries well either way, and older SQLite versions do not know the keyword.
+    """
+    return cte.prefix_with("MATERIALIZED", dialect="postgresql")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.auth.models import User
@@ -27,9 +27,10 @@ class Screening(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(f"result IN {RESULTS}", name="result"),
         Index("ix_screenings_child_administered_on", "child_id", "administered_on"),
-        # Program reports: screenings of a period, and a child's screenings with one
+        # Program reports: screenings of a period (with what the report counts of
+        # them, read from the index alone), and a child's screenings with one
         # instrument inside its window.
-        Index("ix_screenings_administered_on", "administered_on"),
+        Index("ix_screenings_administered_on_result", "administered_on", "result", "revision", "id"),
         Index("ix_screenings_child_instrument_administered_on", "child_id", "instrument_code", "administered_on"),
     )
 
@@ -67,6 +68,11 @@ class ScreeningResponse(Base):
     __table_args__ = (
         CheckConstraint(f"response IN {RESPONSES}", name="response"),
         UniqueConstraint("screening_id", "revision", "item_id"),
+        # Program reports: screenings missing a milestone, per domain. Partial: only
+        # the few "not_yet" answers are indexed, so recording a screening's answers
+        # rarely writes to it.
+        Index("ix_screening_responses_missed", "screening_id", "revision", "domain",
+              postgresql_where=text("response = 'not_yet'"), sqlite_where=text("response = 'not_yet'")),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

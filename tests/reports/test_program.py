@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from clinic.reports.caseload import dashboard_scope
-from clinic.reports.program import Count, Measure, MonthCounts, federal_fiscal_year, program_report
+from clinic.reports.program import (
+    Count,
+    Measure,
+    MonthCounts,
+    federal_fiscal_year,
+    interaction_observed,
+    program_report,
+)
+from clinic.screening.models import Observation
+from tests.factories import AdminFactory, ChildFactory, FamilyFactory, UserFactory
 from tests.reports.conftest import TODAY
 
 FFY_2026 = (date(2025, 10, 1), date(2026, 9, 30))
@@ -110,3 +119,32 @@ def test_an_earlier_period(report_clinic):
         # A, B, C, D, G, H (E created later, K closed); B observed 2025-09-15.
         "interaction_observed": (1, 6),
     }
+
+
+def test_interaction_observed_on_the_edges_of_the_period_in_the_clinics_zone(db, app, monkeypatch):
+    """Period 2025-01-01 to 2025-12-31 in Chicago (UTC-6 in winter). A family created at
+    23:30 on the 31st there (05:30 UTC on 1 January) is counted; one created at 00:30
+    on 1 January there is not. A child born 2022-12-31 completes 36 months on the
+    period's last day (not under 36 any more); one born 2023-01-01 completes them on
+    2026-01-01 (still under 36). Observations on the period's first and last day
+    count, one the day before it does not."""
+    monkeypatch.setitem(app.config, "CLINIC_TIMEZONE", "America/Chicago")
+    admin = AdminFactory()
+    visitor = UserFactory()
+
+    def family(created: datetime, born: date, observed: date | None = None):
+        made = FamilyFactory(assigned_visitor=visitor, created_at=created)
+        ChildFactory(family=made, date_of_birth=born)
+        if observed is not None:
+            db.session.add(Observation(family_id=made.id, instrument_version=1, observed_on=observed,
+                                       observed_by_id=visitor.id))  # fmt: skip
+
+    family(datetime(2026, 1, 1, 5, 30, tzinfo=UTC), date(2024, 5, 1), observed=date(2025, 12, 31))  # counted, observed
+    family(datetime(2026, 1, 1, 6, 30, tzinfo=UTC), date(2024, 5, 1), observed=date(2025, 12, 31))  # created 2026
+    family(datetime(2024, 1, 1, 12, tzinfo=UTC), date(2022, 12, 31), observed=date(2025, 6, 1))  # 36 months on the 31st
+    family(datetime(2024, 1, 1, 12, tzinfo=UTC), date(2023, 1, 1), observed=date(2024, 12, 31))  # counted, not observed
+    family(datetime(2024, 1, 1, 12, tzinfo=UTC), date(2023, 2, 28), observed=date(2025, 1, 1))  # counted, observed
+    family(datetime(2024, 1, 1, 12, tzinfo=UTC), date(2026, 1, 1))  # born after the period
+    db.session.commit()
+    measure = interaction_observed(dashboard_scope(admin), date(2025, 1, 1), date(2025, 12, 31))
+    assert (measure.numerator, measure.denominator) == (2, 3)

@@ -7,7 +7,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Date, literal, select, true
+from sqlalchemy import Date, func, literal, select, true
 
 from clinic.cases.ages import add_months as add_months_in_python
 from clinic.cases.ages import date_at_screening_age
@@ -65,10 +65,8 @@ def test_local_date_of_a_utc_timestamp(db, zone, moment, expected):
     assert db.session.scalar(select(local_date(stored, zone))) == expected
 
 
-def test_the_windows_computed_in_sql_are_rule_2s_windows(db):
-    """Every child × instrument window the report computes in SQL has the first and
-    last day that rules 1 and 2 give in Python (the pages' and the worklist's rule),
-    for term and preterm children born on month ends, leap days and ordinary days."""
+def _children_born_on_hard_days(db):
+    """Term and preterm children born on month ends, leap days and ordinary days."""
     rng = random.Random(20261202)  # fixed: the same children on every run
     births = [date(2024, 2, 29), date(2023, 1, 31), date(2023, 8, 31), date(2024, 12, 31), date(2022, 11, 30)]
     births += [date(2020, 1, 1) + timedelta(days=rng.randrange(0, 6 * 365)) for _ in range(120)]
@@ -80,6 +78,14 @@ def test_the_windows_computed_in_sql_are_rule_2s_windows(db):
     ]
     db.session.add_all(children)
     db.session.commit()
+    return children
+
+
+def test_the_windows_computed_in_sql_are_rule_2s_windows(db):
+    """Every child × instrument window the report computes in SQL has the first and
+    last day that rules 1 and 2 give in Python (the pages' and the worklist's rule),
+    for term and preterm children born on month ends, leap days and ordinary days."""
+    children = _children_born_on_hard_days(db)
     windows = instrument_windows([true()], "UTC")
     computed = {(row.child_id, row.code): (row.opens, row.closes)
                 for row in db.session.execute(select(windows.c.child_id, windows.c.code, windows.c.opens,
@@ -96,3 +102,38 @@ def test_the_windows_computed_in_sql_are_rule_2s_windows(db):
             assert not in_window(instrument, child.date_of_birth, child.gestational_age_weeks,
                                  closes + timedelta(days=1))  # fmt: skip
     assert computed == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (date(2024, 10, 1), date(2025, 9, 30)),  # a federal fiscal year
+        (date(2024, 2, 29), date(2024, 2, 29)),  # one day: a leap day
+        (date(2023, 3, 1), date(2023, 3, 31)),  # the month after a short one
+        (date(2022, 12, 31), date(2023, 1, 30)),  # from a month's last day
+        (date(2021, 6, 15), date(2025, 6, 14)),  # four years
+    ],
+)
+def test_only_the_windows_that_may_close_in_the_period_are_computed_and_none_is_lost(db, first, last):
+    """With a period, the report computes windows only for the children whose
+    birth date lets one close in it; every window rules 1 and 2 close inside the
+    period is still there, with its days."""
+    children = _children_born_on_hard_days(db)
+    windows = instrument_windows([true()], "UTC", closing=(first, last))
+    computed = {(row.child_id, row.code): (row.opens, row.closes)
+                for row in db.session.execute(select(windows.c.child_id, windows.c.code, windows.c.opens,
+                                                     windows.c.closes).where(windows.c.closes.between(first, last)))}  # fmt: skip
+    expected = {}
+    for child in children:
+        for instrument in instruments():
+            closes = date_at_screening_age(child.date_of_birth, child.gestational_age_weeks,
+                                           instrument.window_max + 1) - timedelta(days=1)  # fmt: skip
+            if first <= closes <= last:
+                opens = date_at_screening_age(child.date_of_birth, child.gestational_age_weeks, instrument.window_min)
+                expected[(child.id, instrument.code)] = (opens, closes)
+    assert expected  # the period holds windows to find
+    assert computed == expected
+    everything = instrument_windows([true()], "UTC")
+    assert db.session.scalar(select(func.count()).select_from(windows)) < db.session.scalar(
+        select(func.count()).select_from(everything)
+    )  # and fewer pairs were computed than without the period
