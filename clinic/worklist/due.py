@@ -413,9 +413,13 @@ def _referrals(scope, today, families, zone) -> list[Item]:
 def _not_seen(active_scope, today, families) -> list[Item]:
     """Active families whose last screening, observation or visit done (or, with
     none, creation) is more than 90 days ago."""
+    latest_screening = (
+        select(func.max(Screening.administered_on)).where(Screening.child_id == Child.id).scalar_subquery()
+    )
     contacts = union_all(
-        select(Child.family_id.label("family_id"), func.max(Screening.administered_on).label("on"))
-        .join(Child, Child.id == Screening.child_id)
+        # Each child's latest screening through the (child, date) index: one row read
+        # per child, however many screenings it has.
+        select(Child.family_id.label("family_id"), func.max(latest_screening).label("on"))
         .join(Family, Family.id == Child.family_id)
         .where(*active_scope)
         .group_by(Child.family_id),
@@ -431,7 +435,9 @@ def _not_seen(active_scope, today, families) -> list[Item]:
     last_seen: dict[int, date] = {
         family_id: on
         for family_id, on in db.session.execute(
-            select(contacts.c.family_id, func.max(contacts.c.on)).group_by(contacts.c.family_id)
+            select(contacts.c.family_id, func.max(contacts.c.on))
+            .where(contacts.c.on.is_not(None))  # children never screened
+            .group_by(contacts.c.family_id)
         )
     }
     items = []

@@ -132,8 +132,9 @@ def test_not_seen_takes_the_latest_contact_of_any_kind(db, visitor):
     recent = family("Screened 88")
     observed(recent, date(2025, 2, 1))
     screened(db, visitor, child(recent, "New", date(2024, 10, 1)), "m3_6", date(2025, 3, 20))
-    # Nothing at all since it was created on 2025-01-01: 01-01 + 90 = 04-01.
-    family("Never seen")
+    # A child never screened, nothing else, since it was created on 2025-01-01:
+    # 01-01 + 90 = 04-01.
+    child(family("Never seen"), "Unscreened", date(2024, 10, 1))
     assert sorted(not_seen(visitor)) == [("Never seen", date(2025, 4, 1)), ("Observed 92", date(2025, 6, 14))]
 
 
