@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 FULL_TERM_WEEKS = 40
+# The gestational ages a child may have on record (a check constraint holds them).
+SHORTEST_GESTATION_WEEKS, LONGEST_GESTATION_WEEKS = 20, 45
 PRETERM_BELOW_WEEKS = 37
 CORRECT_UNTIL_MONTHS = 24
 _ONE_DAY = timedelta(days=1)

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.auth.models import Team, User
+from clinic.cases.ages import LONGEST_GESTATION_WEEKS, SHORTEST_GESTATION_WEEKS
 from clinic.db import Base, TimestampMixin, utcnow
 
 FAMILY_STATUSES = ("active", "closed")
@@ -84,7 +85,8 @@ class Child(TimestampMixin, Base):
     __tablename__ = "children"
     __table_args__ = (
         CheckConstraint(
-            "gestational_age_weeks IS NULL OR gestational_age_weeks BETWEEN 20 AND 45",
+            "gestational_age_weeks IS NULL OR gestational_age_weeks "
+            f"BETWEEN {SHORTEST_GESTATION_WEEKS} AND {LONGEST_GESTATION_WEEKS}",
             name="gestational_age_weeks",
         ),
         Index("ix_children_last_first", "last_name", "first_name"),

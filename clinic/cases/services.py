@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from clinic import audit, clock
 from clinic.auth.models import User
 from clinic.cases import follow_ups
+from clinic.cases.ages import LONGEST_GESTATION_WEEKS, SHORTEST_GESTATION_WEEKS
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES, Caregiver, Child, Family, FamilyAssignment
 from clinic.errors import ServiceError
 from clinic.extensions import db
@@ -179,7 +180,7 @@ def _check_child_values(values: dict) -> None:
                 f"The program serves children under {OLDEST_CHILD_YEARS}; check the year.", "date_of_birth"
             )
     weeks = values.get("gestational_age_weeks")
-    if weeks is not None and not 20 <= weeks <= 45:
+    if weeks is not None and not SHORTEST_GESTATION_WEEKS <= weeks <= LONGEST_GESTATION_WEEKS:
         raise ServiceError("Gestational age is between 20 and 45 weeks (leave empty if unknown).", "gestational_age_weeks")
 
 

@@ -34,14 +34,13 @@ def next_screenings(children: list[Child], on: date) -> dict[int, NextScreening 
     )
     for child_id, code, administered_on in rows:
         administered[child_id].append((code, administered_on))
-    current = instruments()
-    schedule: dict[int, NextScreening | None] = {}
-    for child in children:
-        due = rules.next_due(child.date_of_birth, child.gestational_age_weeks, administered[child.id], on, current)
-        schedule[child.id] = (
-            NextScreening(due.instrument.code, due.instrument.title, due.due_on) if due is not None else None
-        )
-    return schedule
+    return {child.id: next_screening(child, administered[child.id], on) for child in children}
+
+
+def next_screening(child: Child, administered: rules.Administered, on: date) -> NextScreening | None:
+    """Rule 2 for one child whose screenings (``administered``) the caller has loaded."""
+    due = rules.next_due(child.date_of_birth, child.gestational_age_weeks, administered, on, instruments())
+    return NextScreening(due.instrument.code, due.instrument.title, due.due_on) if due is not None else None
 
 
 @dataclass(frozen=True)

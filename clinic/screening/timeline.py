@@ -36,7 +36,7 @@ from clinic.instruments import (
 from clinic.screening import services
 from clinic.screening.chart import ChartTable, Point, chart_table, milestones_chart_svg
 from clinic.screening.models import Observation, RiskFactor, Screening
-from clinic.screening.schedule import NextScreening, next_screenings
+from clinic.screening.schedule import NextScreening, next_screening
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,10 @@ def child_timeline(user: User, child: Child) -> ChildTimeline:
             .order_by(Observation.observed_on, Observation.id)
         )
     )
-    next_screening = next_screenings([child], today).get(child.id)
+    # Rule 2 from the screenings loaded above (every one of the child's), not a second read.
+    next_due = next_screening(
+        child, [(e.screening.instrument_code, e.screening.administered_on) for e in screenings], today
+    )
     scheduled = open_screening_follow_ups(child)
 
     events = [TimelineEvent(e.screening.administered_on, "screening", e) for e in screenings]
@@ -173,7 +176,7 @@ def child_timeline(user: User, child: Child) -> ChildTimeline:
         today=today,
         screenings=screenings,
         events=events,
-        next_screening=next_screening,
+        next_screening=next_due,
         scheduled=scheduled,
         chart_svg=chart,
         chart_table=chart_table(points, labels),

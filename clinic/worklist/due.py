@@ -5,9 +5,15 @@ caseload and dashboard numbers, the family and child panels and the visitor's
 daily digest all read it, so they cannot disagree.
 
 It is set-based: a fixed number of queries whatever the size of the scope (the
-families, their children, the children's screenings, the open follow-ups, the
-referrals still waiting, and the last visits and observations), then the rules in
-Python (rule 1's ages and rule 2's windows, the referral loop's clocks).
+families, the children whose window may close soon and their screenings, the open
+follow-ups, the referrals still waiting, and each family's last contact), then the
+rules in Python (rule 1's ages and rule 2's windows, the referral loop's clocks).
+
+Only a few children of a caseload have a window closing within 14 days, so SQL
+picks them by date of birth first (``closing_birth_dates``: a range per instrument,
+wide enough to hold every child whose window can close in those days, preterm ones
+included), and the exact rule runs in Python on those few with all their
+screenings. "Not seen" needs only each family's latest contact: a SQL ``max``.
 
 Decisions where the SPEC is silent:
 
@@ -31,11 +37,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, union_all
 
 from clinic import clock
 from clinic.auth.models import User
-from clinic.cases.ages import date_at_screening_age
+from clinic.cases.ages import (
+    FULL_TERM_WEEKS,
+    PRETERM_BELOW_WEEKS,
+    SHORTEST_GESTATION_WEEKS,
+    add_months,
+    date_at_screening_age,
+)
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
 from clinic.instruments import Instrument, get_instrument, instruments
@@ -132,14 +144,15 @@ def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: i
     active_scope = [*scope, Family.status == "active"]
     zone = clock.clinic_timezone()
     items: list[Item] = []
-    children = _children(active_scope, child_id)
-    administered = _administered(active_scope, child_id)
-    follow_up_items, screening_follow_ups = _follow_ups(active_scope, child_id, today, families, children)
+    closing = _closing_candidates(today)
+    children = _children(active_scope, child_id, closing)
+    administered = _administered(active_scope, child_id, closing)
+    follow_up_items, screening_follow_ups = _follow_ups(active_scope, child_id, today, families)
     items += follow_up_items
     items += _closing_windows(today, families, children, administered, screening_follow_ups)
     if child_id is None:
         items += _referrals(scope, today, families, zone)
-        items += _not_seen(active_scope, today, families, administered, children)
+        items += _not_seen(active_scope, today, families)
     items.sort(key=lambda item: item.sort_key)
     return items
 
@@ -166,7 +179,53 @@ class _Child:
     gestational_age_weeks: int | None
 
 
-def _children(active_scope, child_id: int | None) -> dict[int, _Child]:
+# relativedelta keeps the day of the month, or takes the month's last day when it
+# is shorter: a month added then taken away lands at most 3 days early (31 → 28).
+_MONTH_END_SLACK = timedelta(days=3)
+_LONGEST_CORRECTION = timedelta(weeks=FULL_TERM_WEEKS - SHORTEST_GESTATION_WEEKS)
+
+
+@dataclass(frozen=True)
+class BirthDates:
+    """Born between ``first`` and ``last`` (inclusive); a preterm child (rule 1)
+    from ``first_preterm``."""
+
+    first: date
+    first_preterm: date
+    last: date
+
+
+def closing_birth_dates(instrument: Instrument, today: date) -> BirthDates:
+    """The dates of birth of every child whose window for ``instrument`` can close
+    from ``today`` to 14 days ahead (and a few more: the exact rule decides).
+
+    The window closes the day before the screening age reaches ``window_max + 1``
+    months (``M``). That day ``X`` is ``add_months(birth, M)`` for a child born at
+    term; for a preterm child it lies between that and ``add_months(due date, M)``
+    (rule 1: corrected age, or chronological age from 24 months), the due date
+    being at most ``_LONGEST_CORRECTION`` after birth. ``X`` in
+    ``[today + 1, today + 15]`` and ``add_months`` never moving a date back by more
+    than ``_MONTH_END_SLACK`` give the bounds.
+    """
+    months = instrument.window_max + 1
+    first = add_months(today + timedelta(days=1), -months)
+    last = add_months(today + timedelta(days=WINDOW_CLOSING_DAYS + 1), -months) + _MONTH_END_SLACK
+    return BirthDates(first, first - _LONGEST_CORRECTION, last)
+
+
+def _closing_candidates(today: date) -> ColumnElement[bool]:
+    """SQL on ``Child``: born in one of ``closing_birth_dates``' ranges."""
+    preterm = and_(Child.gestational_age_weeks.is_not(None), Child.gestational_age_weeks < PRETERM_BELOW_WEEKS)
+    ranges = []
+    for instrument in instruments():
+        born = closing_birth_dates(instrument, today)
+        ranges.append(Child.date_of_birth.between(born.first, born.last))
+        ranges.append(and_(preterm, Child.date_of_birth.between(born.first_preterm, born.last)))
+    return or_(*ranges)
+
+
+def _children(active_scope, child_id: int | None, closing) -> dict[int, _Child]:
+    """The children who may have a window closing soon."""
     query = (
         select(
             Child.id,
@@ -177,7 +236,7 @@ def _children(active_scope, child_id: int | None) -> dict[int, _Child]:
             Child.gestational_age_weeks,
         )
         .join(Family, Family.id == Child.family_id)
-        .where(*active_scope)
+        .where(*active_scope, closing)
     )
     if child_id is not None:
         query = query.where(Child.id == child_id)
@@ -189,13 +248,14 @@ def _children(active_scope, child_id: int | None) -> dict[int, _Child]:
     }
 
 
-def _administered(active_scope, child_id: int | None) -> dict[int, list[tuple[str, date]]]:
-    """Child id → (instrument code, date) of every screening."""
+def _administered(active_scope, child_id: int | None, closing) -> dict[int, list[tuple[str, date]]]:
+    """Child id → (instrument code, date) of every screening of the children
+    ``_children`` picks."""
     query = (
         select(Screening.child_id, Screening.instrument_code, Screening.administered_on)
         .join(Child, Child.id == Screening.child_id)
         .join(Family, Family.id == Child.family_id)
-        .where(*active_scope)
+        .where(*active_scope, closing)
     )
     if child_id is not None:
         query = query.where(Child.id == child_id)
@@ -205,14 +265,24 @@ def _administered(active_scope, child_id: int | None) -> dict[int, list[tuple[st
     return administered
 
 
-def _follow_ups(active_scope, child_id, today, families, children) -> tuple[list[Item], set[tuple[int, str | None]]]:
-    """Scheduled follow-ups up to a week ahead; past-due screening ones are
-    ``screening_due``. Also returns the (child, instrument) pairs those cover."""
+def _follow_ups(active_scope, child_id, today, families) -> tuple[list[Item], set[tuple[int, str | None]]]:
+    """Scheduled follow-ups up to a week ahead, with their child; past-due screening
+    ones are ``screening_due``. Also returns the (child, instrument) pairs those cover."""
     query = (
         select(
-            FollowUp.id, FollowUp.family_id, FollowUp.child_id, FollowUp.kind, FollowUp.instrument_code, FollowUp.due_on
+            FollowUp.id,
+            FollowUp.family_id,
+            FollowUp.child_id,
+            FollowUp.kind,
+            FollowUp.instrument_code,
+            FollowUp.due_on,
+            Child.first_name,
+            Child.last_name,
+            Child.date_of_birth,
+            Child.gestational_age_weeks,
         )
         .join(Family, Family.id == FollowUp.family_id)
+        .outerjoin(Child, Child.id == FollowUp.child_id)
         .where(*active_scope, FollowUp.status == "scheduled", FollowUp.due_on <= today + timedelta(days=DUE_SOON_DAYS))
     )
     if child_id is not None:
@@ -221,15 +291,23 @@ def _follow_ups(active_scope, child_id, today, families, children) -> tuple[list
     covered: set[tuple[int, str | None]] = set()
     for row in db.session.execute(query):
         family = families[row.family_id]
-        child = children.get(row.child_id) if row.child_id is not None else None
+        child = None
+        if row.child_id is not None:
+            child = _Child(
+                row.child_id,
+                row.family_id,
+                f"{row.first_name} {row.last_name}",
+                row.date_of_birth,
+                row.gestational_age_weeks,
+            )
         if row.due_on < today:
             kind = "screening_due" if row.kind == "screening" else "overdue_follow_up"
         else:
             kind = "due_follow_up"
         recordable = True
-        if kind == "screening_due" and row.child_id is not None:
-            covered.add((row.child_id, row.instrument_code))
-            if child is not None and row.instrument_code is not None:
+        if kind == "screening_due" and child is not None:
+            covered.add((child.id, row.instrument_code))
+            if row.instrument_code is not None:
                 recordable = _recordable(row.instrument_code, child, today)
         items.append(
             Item(
@@ -332,30 +410,36 @@ def _referrals(scope, today, families, zone) -> list[Item]:
     return items
 
 
-def _not_seen(active_scope, today, families, administered, children) -> list[Item]:
-    last_seen: dict[int, date] = {}
-
-    def seen(family_id: int, on: date) -> None:
-        if on > last_seen.get(family_id, date.min):
-            last_seen[family_id] = on
-
-    for child_id, given in administered.items():
-        for _code, on in given:
-            seen(children[child_id].family_id, on)
-    for family_id, on in db.session.execute(
+def _not_seen(active_scope, today, families) -> list[Item]:
+    """Active families whose last screening, observation or visit done (or, with
+    none, creation) is more than 90 days ago."""
+    latest_screening = (
+        select(func.max(Screening.administered_on)).where(Screening.child_id == Child.id).scalar_subquery()
+    )
+    contacts = union_all(
+        # Each child's latest screening through the (child, date) index: one row read
+        # per child, however many screenings it has.
+        select(Child.family_id.label("family_id"), func.max(latest_screening).label("on"))
+        .join(Family, Family.id == Child.family_id)
+        .where(*active_scope)
+        .group_by(Child.family_id),
         select(Observation.family_id, func.max(Observation.observed_on))
         .join(Family, Family.id == Observation.family_id)
         .where(*active_scope)
-        .group_by(Observation.family_id)
-    ):
-        seen(family_id, on)
-    for family_id, on in db.session.execute(
+        .group_by(Observation.family_id),
         select(FollowUp.family_id, func.max(FollowUp.due_on))
         .join(Family, Family.id == FollowUp.family_id)
         .where(*active_scope, FollowUp.kind == "visit", FollowUp.status == "done")
-        .group_by(FollowUp.family_id)
-    ):
-        seen(family_id, on)
+        .group_by(FollowUp.family_id),
+    ).subquery()
+    last_seen: dict[int, date] = {
+        family_id: on
+        for family_id, on in db.session.execute(
+            select(contacts.c.family_id, func.max(contacts.c.on))
+            .where(contacts.c.on.is_not(None))  # children never screened
+            .group_by(contacts.c.family_id)
+        )
+    }
     items = []
     for family in families.values():
         if not family.active:
