@@ -5,7 +5,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
@@ -33,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.db.init_app(app)
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
-    extensions.babel.init_app(app)
+    extensions.babel.init_app(app, locale_selector=select_locale)
     extensions.login_manager.init_app(app)
 
     # Record ids beyond a 32-bit integer cannot exist: such URLs do not match (404)
@@ -51,6 +62,21 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def select_locale() -> str:
+    """The language of a page: the best match of the browser's Accept-Language among
+    the languages the app is translated into, English when none matches.
+
+    The API answers in English whatever the client asks: its messages are part of a
+    machine contract (SPEC). Family-facing pages and emails force the family's
+    language over this choice (``force_locale``).
+    """
+    from clinic.cases.models import LANGUAGES
+
+    if not has_request_context() or request.blueprint == "api":
+        return "en"
+    return request.accept_languages.best_match(tuple(LANGUAGES), default="en")
 
 
 class RecordIdConverter(IntegerConverter):

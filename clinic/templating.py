@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale, ngettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from clinic import clock
@@ -40,20 +42,71 @@ def day(value: date | None) -> Markup:
 
 
 def months_label(months: int) -> str:
-    return "1 month" if months == 1 else f"{months} months"
+    return ngettext("%(num)d month", "%(num)d months", months)
+
+
+# Codes the pages show as words (roles, statuses, results, outcomes), in the page's
+# language; a code not listed reads as itself with spaces.
+CODE_LABELS = {
+    "home_visitor": _l("home visitor"),
+    "supervisor": _l("supervisor"),
+    "admin": _l("admin"),
+    "active": _l("active"),
+    "closed": _l("closed"),
+    "open": _l("open"),
+    "reviewed": _l("reviewed"),
+    "sent": _l("sent"),
+    "completed": _l("completed"),
+    "declined": _l("declined"),
+    "unable_to_contact": _l("unable to contact"),
+    "scheduled": _l("scheduled"),
+    "done": _l("done"),
+    "cancelled": _l("cancelled"),
+    "missed": _l("missed"),
+    "on_track": _l("on track"),
+    "monitor": _l("monitor"),
+    "concern": _l("concern"),
+    "queued": _l("queued"),
+    "sending": _l("sending"),
+    "kept": _l("kept"),
+    "failed": _l("failed"),
+    "unknown": _l("unknown"),
+}
+
+
+def code_label(code: str | None) -> str:
+    if code is None:
+        return ""
+    return str(CODE_LABELS.get(code, code.replace("_", " ")))
+
+
+def page_language() -> str:
+    """The language code of the page (``<html lang>``): the browser's choice on staff
+    pages, the family's on pages rendered with its language forced."""
+    return get_locale().language
+
+
+def language_name(code: str | None) -> str:
+    """A language named in the page's language ("Spanish", "Español"); an unknown
+    code is shown as it is."""
+    try:
+        name = Locale.parse(code).get_display_name(get_locale())
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code or ""
+    return name[:1].upper() + name[1:] if name else code
 
 
 # Top navigation: (endpoint, label, access rule); links to blueprints that are not
 # registered are left out.
 NAV = (
-    ("worklist.index", "Worklist", "staff"),
-    ("referrals.index", "Referrals", "staff"),
-    ("reports.caseload_overview", "Team dashboard", "supervisor"),
-    ("reports.program", "Program report", "supervisor"),
-    ("admin.staff", "Staff", "admin"),
-    ("admin.teams", "Teams", "admin"),
-    ("admin.audit_log", "Audit log", "admin"),
-    ("mail.outbox", "Mail", "staff"),
+    ("worklist.index", _l("Worklist"), "staff"),
+    ("referrals.index", _l("Referrals"), "staff"),
+    ("reports.caseload_overview", _l("Team dashboard"), "supervisor"),
+    ("reports.program", _l("Program report"), "supervisor"),
+    ("admin.staff", _l("Staff"), "admin"),
+    ("admin.teams", _l("Teams"), "admin"),
+    ("admin.audit_log", _l("Audit log"), "admin"),
+    ("mail.outbox", _l("Mail"), "staff"),
 )
 
 
@@ -71,6 +124,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["months"] = months_label
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["code_label"] = code_label
+    app.jinja_env.globals["page_language"] = page_language
     app.jinja_env.globals["clinic_today"] = clock.today
 
     @app.context_processor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 
 from clinic.auth import second_factor, services, sessions
 from clinic.auth.blueprint import bp
@@ -29,7 +30,7 @@ def change_password():
             return refused("auth/change_password.html", form, exc)
         # Every session and token of the person has ended; this browser goes on in a new one.
         sessions.start_session(g.user)
-        flash("Your password is changed; your other sessions and API tokens have ended.", "success")
+        flash(_("Your password is changed; your other sessions and API tokens have ended."), "success")
         return redirect(url_for(".account"))
     return form_page("auth/change_password.html", form)
 
@@ -88,7 +89,7 @@ def end_account_session(session_id: int):
     if target.id == getattr(sessions.current_user_session(), "id", None):
         sessions.end_session()
         return redirect(url_for(".login"))
-    flash("That session has ended.", "success")
+    flash(_("That session has ended."), "success")
     return redirect(url_for(".account_sessions"))
 
 
@@ -98,5 +99,5 @@ def end_other_sessions():
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.end_sessions(g.user, keep=sessions.current_user_session())
-    flash("Your other sessions have ended.", "success")
+    flash(_("Your other sessions have ended."), "success")
     return redirect(url_for(".account_sessions"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from clinic import text
 from clinic.auth import services, sessions
@@ -32,7 +34,7 @@ def login():
             return redirect(target or url_for("worklist.index"))
         if result.throttled:
             return _too_many("auth/login.html", form, result)
-        form.form_errors.append("Email or password is not right.")
+        form.form_errors.append(_("Email or password is not right."))
     return render_template("auth/login.html", form=form)
 
 
@@ -42,7 +44,7 @@ def login_code():
     """The second step of signing in: the code of the person's authenticator app."""
     user, target = sessions.pending_second_factor()
     if user is None:
-        flash("Please sign in again.", "error")
+        flash(_("Please sign in again."), "error")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -53,21 +55,21 @@ def login_code():
             return redirect(target or url_for("worklist.index"))
         if result.throttled:
             return _too_many("auth/login_code.html", form, result)
-        form.code.errors.append("That code is not right, or it has been used already.")
+        form.code.errors.append(_("That code is not right, or it has been used already."))
         return render_template("auth/login_code.html", form=form), 422
     return render_template("auth/login_code.html", form=form)
 
 
 def _too_many(template: str, form, result: services.SignInResult):
     wait = result.retry_after or 60
-    form.form_errors.append(f"Too many failed sign-ins. Wait {_duration(wait)} and try again.")
+    form.form_errors.append(_("Too many failed sign-ins. Wait %(duration)s and try again.", duration=_duration(wait)))
     return render_template(template, form=form), 429, {"Retry-After": str(wait)}
 
 
 def _duration(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
 
 
 @bp.post("/logout")
@@ -75,7 +77,7 @@ def _duration(seconds: int) -> str:
 def logout():
     # CSRFProtect has already checked the token of this POST.
     sessions.sign_out(g.user)
-    flash("You are signed out.", "success")
+    flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -93,6 +95,6 @@ def set_password(token: str):
         except ServiceError as exc:
             return refused("auth/set_password.html", form, exc, account=link.user)
         sessions.end_session()
-        flash("Your password is set. Sign in with it.", "success")
+        flash(_("Your password is set. Sign in with it."), "success")
         return redirect(url_for("auth.login"))
     return form_page("auth/set_password.html", form, account=link.user)

@@ -7,6 +7,7 @@ beside the field it names with :func:`clinic.forms.show_service_errors`.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,17 +25,16 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES
 from clinic.forms import NAME_MAX, NOTE_MAX, Form, optional_int
+from clinic.templating import language_name
 
 
 class _CaregiverFields:
-    name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)])
-    relationship = StringField(
-        "Relationship to the children", validators=[DataRequired(), Length(max=100)]
-    )
-    email = EmailField("Email", validators=[Optional(), Email(), Length(max=320)])
-    phone = StringField("Phone", validators=[Optional(), Length(max=50)])
-    is_primary = BooleanField("Primary caregiver")
-    email_opt_in = BooleanField("Agrees to reminder emails")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    relationship = StringField(_l("Relationship to the children"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=320)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
+    is_primary = BooleanField(_l("Primary caregiver"))
+    email_opt_in = BooleanField(_l("Agrees to reminder emails"))
 
     def service_values(self) -> dict:
         return {
@@ -54,7 +54,7 @@ class CaregiverForm(_CaregiverFields, Form):
 class FirstCaregiverForm(_CaregiverFields, NestedForm):
     """The optional first caregiver on the new-family form: checked only when filled."""
 
-    is_primary = BooleanField("Primary caregiver", default=True)
+    is_primary = BooleanField(_l("Primary caregiver"), default=True)
 
     def is_blank(self) -> bool:
         return not any((self[name].data or "").strip() for name in ("name", "relationship", "email", "phone"))
@@ -64,9 +64,14 @@ class FirstCaregiverForm(_CaregiverFields, NestedForm):
 
 
 class FamilyForm(Form):
-    name = StringField("Family name", validators=[DataRequired(), Length(max=NAME_MAX)])
-    language = SelectField("Preferred language", choices=[SelectChoice(code, label) for code, label in LANGUAGES.items()], default="en")
-    address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
+    name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    language = SelectField(_l("Preferred language"), choices=list(LANGUAGES), default="en")
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each language named in the page's language, which is known only per request.
+        self.language.choices = [SelectChoice(code, language_name(code)) for code in LANGUAGES]
 
     def service_values(self) -> dict:
         return {"name": self.name.data, "language": self.language.data, "address": self.address.data or None}
@@ -77,8 +82,8 @@ class NewFamilyForm(FamilyForm):
 
     # Optional here: a home visitor's family is their own, and for everyone else
     # create_family refuses a missing visitor beside this field.
-    assigned_visitor_id = SelectField("Home visitor", coerce=optional_int, validators=[Optional()])
-    caregiver = FormField(FirstCaregiverForm, label="First caregiver (optional)")
+    assigned_visitor_id = SelectField(_l("Home visitor"), coerce=optional_int, validators=[Optional()])
+    caregiver = FormField(FirstCaregiverForm, label=_l("First caregiver (optional)"))
 
     def field_for(self, service_field: str | None):
         # create_family names a caregiver's field "caregivers.<index>.<field>".
@@ -95,23 +100,23 @@ class FamilyStatusForm(Form):
 
 
 class ReassignForm(Form):
-    assigned_visitor_id = SelectField("New home visitor", coerce=optional_int, validators=[DataRequired()])
+    assigned_visitor_id = SelectField(_l("New home visitor"), coerce=optional_int, validators=[DataRequired()])
     note = TextAreaField(
-        "Note for the history (required when the family moves to another team)",
+        _l("Note for the history (required when the family moves to another team)"),
         validators=[Optional(), Length(max=NOTE_MAX)],
     )
 
 
 class ChildForm(Form):
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=NAME_MAX)])
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     # InputRequired, not DataRequired: DataRequired would replace the "not a real
     # date" message (2024-02-30) with "This field is required."
     date_of_birth = DateField(
-        "Date of birth", validators=[InputRequired()], invalid_value_message="Give a real date (YYYY-MM-DD)."
+        _l("Date of birth"), validators=[InputRequired()], invalid_value_message=_l("Give a real date (YYYY-MM-DD).")
     )
     gestational_age_weeks = IntegerField(
-        "Gestational age at birth (weeks)", validators=[Optional(), NumberRange(min=20, max=45)]
+        _l("Gestational age at birth (weeks)"), validators=[Optional(), NumberRange(min=20, max=45)]
     )
 
     def service_values(self) -> dict:

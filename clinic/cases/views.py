@@ -8,6 +8,9 @@ renders. A refused submission re-renders the form with the user's input and stat
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 from wtforms.fields import SelectChoice
 
@@ -16,7 +19,6 @@ from clinic.auth.models import User
 from clinic.cases import ages, queries, services
 from clinic.cases.blueprint import bp
 from clinic.cases.forms import CaregiverForm, ChildForm, FamilyForm, FamilyStatusForm, NewFamilyForm, ReassignForm
-from clinic.cases.models import LANGUAGES
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.forms import NAME_MAX, form_page, query_int, refused
@@ -24,13 +26,12 @@ from clinic.permissions.roles import STAFF, SUPERVISOR, access, can_reassign, ca
 from clinic.permissions.scope import assignable_visitors, get_caregiver_or_404, get_child_or_404, get_family_or_404
 
 CASELOAD_PER_PAGE = 25
-CASELOAD_STATUSES = {"active": "Active families", "closed": "Closed families", "all": "All families"}
+CASELOAD_STATUSES = {"active": _l("Active families"), "closed": _l("Closed families"), "all": _l("All families")}
 
 
 @bp.context_processor
 def _case_helpers():
-    return {"child_age": ages.child_age, "languages": LANGUAGES}
-
+    return {"child_age": ages.child_age}
 
 
 def _visitor_choices(exclude_id: int | None = None) -> list[SelectChoice]:
@@ -42,7 +43,7 @@ def _visitor_choices(exclude_id: int | None = None) -> list[SelectChoice]:
     choices = [
         SelectChoice(str(v.id), f"{v.name} ({v.team.name})" if several_teams and v.team else v.name) for v in visitors
     ]
-    return choices if len(choices) == 1 else [SelectChoice("", "Choose a home visitor")] + choices
+    return choices if len(choices) == 1 else [SelectChoice("", _("Choose a home visitor"))] + choices
 
 
 # ---- caseload ---------------------------------------------------------------
@@ -97,7 +98,7 @@ def new_family():
             )
         except ServiceError as exc:
             return refused("cases/family_form.html", form, exc, family=None)
-        flash(f"Family {family.name} added.", "success")
+        flash(_("Family %(name)s added.", name=family.name), "success")
         return redirect(url_for(".family", family_id=family.id))
     return form_page("cases/family_form.html", form, family=None)
 
@@ -128,7 +129,7 @@ def edit_family(family_id: int):
             services.update_family(g.user, family, **form.service_values())
         except ServiceError as exc:
             return refused("cases/family_form.html", form, exc, family=family)
-        flash("Family saved.", "success")
+        flash(_("Family saved."), "success")
         return redirect(url_for(".family", family_id=family.id))
     if not form.is_submitted():
         services.record_view(g.user, "family", family.id, family.id)
@@ -146,22 +147,25 @@ def confirm_close_family(family_id: int):
     scheduled = queries.scheduled_follow_up_count(family.id)
     return render_template(
         "confirm.html",
-        title=f"Close the family {family.name}?",
+        title=_("Close the family %(name)s?", name=family.name),
         consequences=[
-            "The family leaves the active caseload and the worklist.",
+            _("The family leaves the active caseload and the worklist."),
             (
-                f"Its {scheduled} scheduled follow-up{'s' if scheduled != 1 else ''} will be cancelled, "
-                "and no reminder will be sent for them."
+                ngettext(
+                    "Its %(num)d scheduled follow-up will be cancelled, and no reminder will be sent for it.",
+                    "Its %(num)d scheduled follow-ups will be cancelled, and no reminder will be sent for them.",
+                    scheduled,
+                )
                 if scheduled
-                else "It has no scheduled follow-up."
+                else _("It has no scheduled follow-up.")
             ),
         ],
-        undo="reopen the family from its page; cancelled follow-ups can then be restored one by one.",
+        undo=_("reopen the family from its page; cancelled follow-ups can then be restored one by one."),
         action=url_for(".set_family_status", family_id=family.id),
         fields={"status": "closed"},
-        confirm_label="Close the family",
+        confirm_label=_("Close the family"),
         back_url=back,
-        back_label="Keep it open",
+        back_label=_("Keep it open"),
     )
 
 
@@ -173,7 +177,7 @@ def set_family_status(family_id: int):
     if not form.validate_on_submit():
         abort(400)
     services.update_family(g.user, family, status=form.status.data)
-    flash("Family closed." if family.status == "closed" else "Family reopened.", "success")
+    flash(_("Family closed.") if family.status == "closed" else _("Family reopened."), "success")
     return redirect(url_for(".family", family_id=family.id))
 
 
@@ -190,7 +194,7 @@ def reassign_family(family_id: int):
             services.reassign_family(g.user, family, form.assigned_visitor_id.data, note=form.note.data)
         except ServiceError as exc:
             return refused("cases/reassign.html", form, exc, family=family)
-        flash(f"Family reassigned to {family.assigned_visitor.name}.", "success")
+        flash(_("Family reassigned to %(name)s.", name=family.assigned_visitor.name), "success")
         return redirect(url_for(".family", family_id=family.id))
     return form_page("cases/reassign.html", form, family=family)
 
@@ -208,7 +212,7 @@ def new_caregiver(family_id: int):
             services.add_caregiver(g.user, family, **form.service_values())
         except ServiceError as exc:
             return refused("cases/caregiver_form.html", form, exc, family=family, caregiver=None)
-        flash("Caregiver added.", "success")
+        flash(_("Caregiver added."), "success")
         return redirect(url_for(".family", family_id=family.id))
     return form_page("cases/caregiver_form.html", form, family=family, caregiver=None)
 
@@ -222,10 +226,8 @@ def edit_caregiver(caregiver_id: int):
         try:
             services.update_caregiver(g.user, caregiver, **form.service_values())
         except ServiceError as exc:
-            return refused(
-                "cases/caregiver_form.html", form, exc, family=caregiver.family, caregiver=caregiver
-            )
-        flash("Caregiver saved.", "success")
+            return refused("cases/caregiver_form.html", form, exc, family=caregiver.family, caregiver=caregiver)
+        flash(_("Caregiver saved."), "success")
         return redirect(url_for(".family", family_id=caregiver.family_id))
     if not form.is_submitted():
         services.record_view(g.user, "caregiver", caregiver.id, caregiver.family_id)
@@ -245,7 +247,7 @@ def new_child(family_id: int):
             child = services.add_child(g.user, family, **form.service_values())
         except ServiceError as exc:
             return refused("cases/child_form.html", form, exc, family=family, child=None)
-        flash(f"{child.full_name} added.", "success")
+        flash(_("%(name)s added.", name=child.full_name), "success")
         return redirect(url_for(".child", child_id=child.id))
     return form_page("cases/child_form.html", form, family=family, child=None)
 
@@ -274,7 +276,7 @@ def edit_child(child_id: int):
             services.update_child(g.user, child, **form.service_values())
         except ServiceError as exc:
             return refused("cases/child_form.html", form, exc, family=child.family, child=child)
-        flash("Child saved.", "success")
+        flash(_("Child saved."), "success")
         return redirect(url_for(".child", child_id=child.id))
     if not form.is_submitted():
         services.record_view(g.user, "child", child.id, child.family_id)

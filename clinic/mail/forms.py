@@ -1,6 +1,6 @@
 """Forms of the mail pages (CSRF-protected like every form)."""
 
-
+from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField
 
 from clinic.forms import Form
@@ -11,4 +11,4 @@ class UnsubscribeForm(Form):
 
 
 class RetryForm(Form):
-    submit = SubmitField("Try again")
+    submit = SubmitField(_l("Try again"))

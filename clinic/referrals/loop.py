@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
+
 SERVICES = ("early_intervention", "community_service", "home_visitor_support", "other")
 SERVICE_LABELS = {
-    "early_intervention": "Early Intervention (Part C)",
-    "community_service": "Community service",
-    "home_visitor_support": "Home visitor support",
-    "other": "Other service",
+    "early_intervention": _l("Early Intervention (Part C)"),
+    "community_service": _l("Community service"),
+    "home_visitor_support": _l("Home visitor support"),
+    "other": _l("Other service"),
 }
 EARLY_INTERVENTION_DAYS = 45
 OTHER_SERVICE_DAYS = 30

@@ -10,6 +10,8 @@ audited read.
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from clinic import clock
 from clinic.cases.models import Family
@@ -23,14 +25,15 @@ from clinic.referrals.blueprint import bp
 from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, ServiceContactForm, TransitionForm
 from clinic.referrals.loop import SERVICE_LABELS
 from clinic.referrals.models import STATUSES, Referral
+from clinic.templating import code_label
 
 STATUS_FILTERS = {
-    "": "All referrals",
-    "active": "Open or reviewed",
-    "open": "Open",
-    "reviewed": "Reviewed",
-    "sent": "Sent",
-    "closed": "Closed",
+    "": _l("All referrals"),
+    "active": _l("Open or reviewed"),
+    "open": _l("Open"),
+    "reviewed": _l("Reviewed"),
+    "sent": _l("Sent"),
+    "closed": _l("Closed"),
 }
 
 
@@ -160,7 +163,7 @@ def transition(referral_id: int):
         field.errors.append(exc.message)
         # A conflict (the referral moved since the page was shown) answers 409, as the API does.
         return _detail_page(queries.load_referral(g.user, referral_id), form, 409 if exc.code == "conflict" else 422)
-    flash(f"Referral #{referral.id} is now {move.to_status}.", "success")
+    flash(_("Referral #%(id)d is now %(status)s.", id=referral.id, status=code_label(move.to_status)), "success")
     return redirect(url_for(".detail", referral_id=referral.id))
 
 
@@ -179,6 +182,5 @@ def service_contact(referral_id: int):
         return _detail_page(
             queries.load_referral(g.user, referral_id), status=409 if exc.code == "conflict" else 422, contact_form=form
         )
-    flash(f"Referral #{referral.id}: first contact with the service recorded.", "success")
+    flash(_("Referral #%(id)d: first contact with the service recorded.", id=referral.id), "success")
     return redirect(url_for(".detail", referral_id=referral.id))
-

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
@@ -20,9 +21,9 @@ from clinic import clock, text
 from clinic.cases.models import FOLLOW_UP_KINDS
 from clinic.forms import NOTE_MAX, Form, optional_int
 
-DATE_MESSAGE = "Give a real date (YYYY-MM-DD)."
-RESPONSE_LABELS = {"yes": "Yes", "sometimes": "Sometimes", "not_yet": "Not yet"}
-FOLLOW_UP_KIND_LABELS = {"visit": "Home visit", "call": "Phone call", "screening": "Screening"}
+DATE_MESSAGE = _l("Give a real date (YYYY-MM-DD).")
+RESPONSE_LABELS = {"yes": _l("Yes"), "sometimes": _l("Sometimes"), "not_yet": _l("Not yet")}
+FOLLOW_UP_KIND_LABELS = {"visit": _l("Home visit"), "call": _l("Phone call"), "screening": _l("Screening")}
 KEY_MAX = 100  # item and cue ids are at most this long (the columns' length)
 
 
@@ -41,9 +42,7 @@ class KeyedInputs:
         if formdata is not None:
             start = f"{prefix}-"
             self.values = {
-                name[len(start) :][:KEY_MAX]: formdata.get(name, "")
-                for name in formdata
-                if name.startswith(start)
+                name[len(start) :][:KEY_MAX]: formdata.get(name, "") for name in formdata if name.startswith(start)
             }
         # Each answer and cue note is one line; the form refuses the whole
         # submission (clinic.forms.Form), these put the reason beside the row.
@@ -84,35 +83,35 @@ def member_choices(members, label_of, none_label: str) -> list[SelectChoice]:
 class ScreeningForm(Form):
     """The fixed fields of the screening page; the answers are ``responses-<item id>``."""
 
-    instrument = HiddenField(validators=[InputRequired(message="Choose an instrument.")])
+    instrument = HiddenField(validators=[InputRequired(message=_l("Choose an instrument."))])
     # One per form shown: a second submission of the same form saves nothing new.
     form_token = HiddenField(validators=[Optional(), Length(max=64)])
     administered_on = DateField(
-        "Date of the screening", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
+        _l("Date of the screening"), validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
     )
-    notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+    notes = TextAreaField(_l("Notes (optional)"), validators=[Optional(), Length(max=NOTE_MAX)])
 
 
 class AmendmentForm(Form):
     reason = TextAreaField(
-        "Why are the answers corrected?",
-        validators=[DataRequired(message="Say why the answers are corrected."), Length(max=NOTE_MAX)],
+        _l("Why are the answers corrected?"),
+        validators=[DataRequired(message=_l("Say why the answers are corrected.")), Length(max=NOTE_MAX)],
     )
 
 
 class RiskFactorForm(Form):
     """``code`` choices are the catalog entries for a child or for a caregiver, by category."""
 
-    code = SelectField("Risk factor", validators=[InputRequired(message="Choose a risk factor.")])
+    code = SelectField(_l("Risk factor"), validators=[InputRequired(message=_l("Choose a risk factor."))])
     noted_on = DateField(
-        "Date noted", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
+        _l("Date noted"), validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
     )
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX)])
 
 
 class ResolveRiskFactorForm(Form):
     resolved_on = DateField(
-        "Date resolved", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
+        _l("Date resolved"), validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
     )
 
 
@@ -121,21 +120,25 @@ class ObservationForm(Form):
     optional ``cue_notes-<cue id>``. Child and caregiver choices come from the family."""
 
     observed_on = DateField(
-        "Date of the observation", validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
+        _l("Date of the observation"), validators=[InputRequired()], default=_today, invalid_value_message=DATE_MESSAGE
     )
-    child_id = SelectField("Child (optional)", coerce=optional_int)
-    caregiver_id = SelectField("Caregiver (optional)", coerce=optional_int)
-    notes = TextAreaField("Overall notes (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+    child_id = SelectField(_l("Child (optional)"), coerce=optional_int)
+    caregiver_id = SelectField(_l("Caregiver (optional)"), coerce=optional_int)
+    notes = TextAreaField(_l("Overall notes (optional)"), validators=[Optional(), Length(max=NOTE_MAX)])
 
 
 class FollowUpForm(Form):
-    kind = SelectField("Kind", choices=[SelectChoice(kind, FOLLOW_UP_KIND_LABELS[kind]) for kind in FOLLOW_UP_KINDS])
-    due_on = DateField("Due on", validators=[InputRequired()], invalid_value_message=DATE_MESSAGE)
-    time = TimeField(
-        "Time (optional)", validators=[Optional()], invalid_value_message="Give the time as HH:MM (24-hour clock)."
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(kind, FOLLOW_UP_KIND_LABELS[kind]) for kind in FOLLOW_UP_KINDS]
     )
-    child_id = SelectField("Child (optional)", coerce=optional_int)
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+    due_on = DateField(_l("Due on"), validators=[InputRequired()], invalid_value_message=DATE_MESSAGE)
+    time = TimeField(
+        _l("Time (optional)"),
+        validators=[Optional()],
+        invalid_value_message=_l("Give the time as HH:MM (24-hour clock)."),
+    )
+    child_id = SelectField(_l("Child (optional)"), coerce=optional_int)
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX)])
 
 
 class FollowUpStatusForm(Form):

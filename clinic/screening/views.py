@@ -12,13 +12,15 @@ from __future__ import annotations
 import secrets
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms.fields import SelectChoice
 
 from clinic import clock, text
 from clinic.cases import ages
 from clinic.cases import follow_ups as follow_up_services
-from clinic.cases.models import LANGUAGES, Child, Family
+from clinic.cases.models import Child, Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.forms import form_page, optional_text, refused, show_service_errors
@@ -85,17 +87,20 @@ def _panels():
 
 def _flash_referral(effect: str | None, referral) -> None:
     if effect == "opened":
-        flash(f"A referral was opened for the family (referral #{referral.id}).", "warning")
+        flash(_("A referral was opened for the family (referral #%(id)d).", id=referral.id), "warning")
     elif effect == "added":
-        flash(f"The family's open referral #{referral.id} was updated with this reason.", "warning")
+        flash(_("The family's open referral #%(id)d was updated with this reason.", id=referral.id), "warning")
     elif effect == "already":
-        flash(f"The family's open referral #{referral.id} already holds this reason.", "info")
+        flash(_("The family's open referral #%(id)d already holds this reason.", id=referral.id), "info")
 
 
 def _flash_follow_up(follow_up) -> None:
     if follow_up is not None:
         title = instrument_title(follow_up.instrument_code)
-        flash(f"Next screening scheduled: {title}, due {day_label(follow_up.due_on)}.", "info")
+        flash(
+            _("Next screening scheduled: %(title)s, due %(date)s.", title=title, date=day_label(follow_up.due_on)),
+            "info",
+        )
 
 
 # ---- screenings -------------------------------------------------------------
@@ -129,7 +134,6 @@ def _screening_page(child: Child, instrument: Instrument | None, answers: KeyedI
         stray_errors=answers.stray_errors(instrument.item_ids) if instrument else answers.errors,
         domain_labels=domain_labels(),
         family_domain_labels=translated_domain_labels(child.family.language),
-        languages_by_code=LANGUAGES,
         **context,
     )
 
@@ -167,9 +171,11 @@ def new_screening(child_id: int):
     choice = checklist_choice(child, clock.today())
     if request.method == "GET":
         form, answers, instrument, context = _opening_form(child, choice)
-        return form_page("screening/screening_form.html", form, **_screening_page(
-            child, instrument, answers, choice=choice, **context
-        ))
+        return form_page(
+            "screening/screening_form.html",
+            form,
+            **_screening_page(child, instrument, answers, choice=choice, **context),
+        )
     form = ScreeningForm()
     answers = KeyedInputs("responses", request.form)
     instrument = _known_instrument(form.instrument.data)
@@ -187,7 +193,7 @@ def new_screening(child_id: int):
     token = (form.form_token.data or None) if not form.form_token.errors else None
     earlier = drafts.saved_with_token(child, token)
     if earlier is not None:
-        flash("This screening was already saved; it is not saved twice.", "info")
+        flash(_("This screening was already saved; it is not saved twice."), "info")
         return redirect(url_for(".screening", screening_id=earlier.id))
     if valid and instrument is not None:
         try:
@@ -201,7 +207,7 @@ def new_screening(child_id: int):
             )
             drafts.mark_saved(g.user, child, outcome.screening, token)
         except drafts.AlreadySaved as saved:
-            flash("This screening was already saved; it is not saved twice.", "info")
+            flash(_("This screening was already saved; it is not saved twice."), "info")
             return redirect(url_for(".screening", screening_id=saved.screening_id))
         except ServiceError as exc:
             db.session.rollback()
@@ -210,7 +216,7 @@ def new_screening(child_id: int):
                 "screening/screening_form.html", form, **_screening_page(child, instrument, answers, **context)
             )
         screening = outcome.screening
-        flash("Screening saved.", "success")
+        flash(_("Screening saved."), "success")
         _flash_referral(timeline.referral_effect(outcome.referral, screening_id=screening.id), outcome.referral)
         _flash_follow_up(outcome.follow_up)
         return redirect(url_for(".screening", screening_id=screening.id))
@@ -233,7 +239,7 @@ def keep_screening_draft(child_id: int):
 def discard_screening_draft(child_id: int):
     child = get_child_or_404(g.user, child_id)
     drafts.discard_draft(g.user, child)
-    flash("The unsaved answers were discarded.", "info")
+    flash(_("The unsaved answers were discarded."), "info")
     return redirect(url_for(".new_screening", child_id=child.id))
 
 
@@ -269,9 +275,10 @@ def amend_screening(screening_id: int):
     form = AmendmentForm()
     answers = KeyedInputs("responses", request.form if form.is_submitted() else None, initial=screening.answers())
 
-
     def page():
-        return form_page("screening/amend.html", form, **_screening_page(child, instrument, answers, screening=screening))
+        return form_page(
+            "screening/amend.html", form, **_screening_page(child, instrument, answers, screening=screening)
+        )
 
     if form.validate_on_submit():
         try:
@@ -280,9 +287,12 @@ def amend_screening(screening_id: int):
             db.session.rollback()
             show_service_errors(form, exc, responses=answers)
             return page()
-        flash("Correction saved; the original answers are kept.", "success")
+        flash(_("Correction saved; the original answers are kept."), "success")
         if outcome.referral is not None:
-            flash(f"The family's referral #{outcome.referral.id} holds the reasons these answers give.", "warning")
+            flash(
+                _("The family's referral #%(id)d holds the reasons these answers give.", id=outcome.referral.id),
+                "warning",
+            )
         _flash_follow_up(outcome.follow_up)
         return redirect(url_for(".screening", screening_id=screening.id))
     if form.is_submitted():
@@ -320,7 +330,7 @@ def _risk_factor_page(subject_kind: str, subject, family: Family):
             )
         except ServiceError as exc:
             return refused("screening/risk_factor_form.html", form, exc, **context)
-        flash("Risk factor noted.", "success")
+        flash(_("Risk factor noted."), "success")
         _flash_referral(timeline.referral_effect(referral, risk_factor_id=risk_factor.id), referral)
         return redirect(url_for("cases.family", family_id=family.id))
     return form_page("screening/risk_factor_form.html", form, **context)
@@ -355,7 +365,7 @@ def resolve_risk_factor(risk_factor_id: int):
             services.resolve_risk_factor(g.user, risk_factor, form.resolved_on.data)
         except ServiceError as exc:
             return refused("screening/resolve_risk_factor.html", form, exc, **context)
-        flash("Risk factor marked resolved.", "success")
+        flash(_("Risk factor marked resolved."), "success")
         return redirect(url_for("cases.family", family_id=risk_factor.family_id))
     if not form.is_submitted():
         services.record_read(g.user, risk_factor)
@@ -370,15 +380,14 @@ def _member(members, member_id: int | None):
     return next((member for member in members if member.id == member_id), None)
 
 
-
 @bp.route("/families/<int:family_id>/observations/new", methods=["GET", "POST"])
 @access(STAFF)
 def new_observation(family_id: int):
     family = get_family_or_404(g.user, family_id)
     instrument = observation_instrument()
     form = ObservationForm()
-    form.child_id.choices = member_choices(family.children, lambda c: c.full_name, "The whole family")
-    form.caregiver_id.choices = member_choices(family.caregivers, lambda c: c.name, "Any caregiver present")
+    form.child_id.choices = member_choices(family.children, lambda c: c.full_name, _("The whole family"))
+    form.caregiver_id.choices = member_choices(family.caregivers, lambda c: c.name, _("Any caregiver present"))
     formdata = request.form if form.is_submitted() else None
     ratings = KeyedInputs("ratings", formdata)
     cue_notes = KeyedInputs("cue_notes", formdata)
@@ -399,7 +408,7 @@ def new_observation(family_id: int):
             )
         except ServiceError as exc:
             return refused("screening/observation_form.html", form, exc, **context)
-        flash("Observation saved.", "success")
+        flash(_("Observation saved."), "success")
         return redirect(url_for("cases.family", family_id=family.id) + "#observations")
     if form.is_submitted():
         ratings.require(instrument.cue_ids, RATING_MISSING)
@@ -414,7 +423,7 @@ def new_observation(family_id: int):
 def new_follow_up(family_id: int):
     family = get_family_or_404(g.user, family_id)
     form = FollowUpForm()
-    form.child_id.choices = member_choices(family.children, lambda c: c.full_name, "The whole family")
+    form.child_id.choices = member_choices(family.children, lambda c: c.full_name, _("The whole family"))
     if form.validate_on_submit():
         try:
             follow_up_services.schedule_follow_up(
@@ -428,7 +437,7 @@ def new_follow_up(family_id: int):
             )
         except ServiceError as exc:
             return refused("screening/follow_up_form.html", form, exc, family=family)
-        flash("Follow-up scheduled.", "success")
+        flash(_("Follow-up scheduled."), "success")
         return redirect(url_for("cases.family", family_id=family.id) + "#follow-ups")
     return form_page("screening/follow_up_form.html", form, family=family)
 
@@ -446,15 +455,15 @@ def set_follow_up_status(follow_up_id: int):
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash(FOLLOW_UP_DONE_MESSAGES[form.status.data], "success")
+        flash(str(FOLLOW_UP_DONE_MESSAGES[form.status.data]), "success")
     back = text.local_path(form.next.data)
     return redirect(back or url_for("cases.family", family_id=follow_up.family_id) + "#follow-ups")
 
 
 FOLLOW_UP_DONE_MESSAGES = {
-    "done": "Follow-up marked done.",
-    "cancelled": "Follow-up cancelled. To undo, restore it from the family's done and cancelled follow-ups.",
-    "scheduled": "Follow-up restored: it is scheduled again.",
+    "done": _l("Follow-up marked done."),
+    "cancelled": _l("Follow-up cancelled. To undo, restore it from the family's done and cancelled follow-ups."),
+    "scheduled": _l("Follow-up restored: it is scheduled again."),
 }
 
 
@@ -466,20 +475,25 @@ def confirm_cancel_follow_up(follow_up_id: int):
     back = url_for("cases.family", family_id=follow_up.family_id) + "#follow-ups"
     if follow_up.status not in follow_up_services.OPEN_STATUSES:
         return redirect(back)
-    what = FOLLOW_UP_KIND_LABELS.get(follow_up.kind, follow_up.kind)
-    subject = f" for {follow_up.child.full_name}" if follow_up.child is not None else ""
+    what = str(FOLLOW_UP_KIND_LABELS.get(follow_up.kind, follow_up.kind))
+    family_name = follow_up.family.name
+    if follow_up.child is not None:
+        which = _(
+            "%(what)s for %(child)s, family %(family)s", what=what, child=follow_up.child.full_name, family=family_name
+        )
+    else:
+        which = _("%(what)s, family %(family)s", what=what, family=family_name)
     return render_template(
         "confirm.html",
-        title=f"Cancel the {what.lower()} of {day_label(follow_up.due_on)}?",
+        title=_("Cancel the %(what)s of %(date)s?", what=what.lower(), date=day_label(follow_up.due_on)),
         consequences=[
-            f"{what}{subject}, family {follow_up.family.name}"
-            + (f": {follow_up.note}" if follow_up.note else "."),
-            "It leaves the worklist, and no reminder will be sent for it.",
+            _("%(which)s: %(note)s", which=which, note=follow_up.note) if follow_up.note else f"{which}.",
+            _("It leaves the worklist, and no reminder will be sent for it."),
         ],
-        undo="restore it from the family's done and cancelled follow-ups, until its date.",
+        undo=_("restore it from the family's done and cancelled follow-ups, until its date."),
         action=url_for(".set_follow_up_status", follow_up_id=follow_up.id),
         fields={"status": "cancelled"},
-        confirm_label="Cancel the follow-up",
+        confirm_label=_("Cancel the follow-up"),
         back_url=back,
-        back_label="Keep it",
+        back_label=_("Keep it"),
     )

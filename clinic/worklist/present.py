@@ -10,37 +10,43 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from clinic.instruments import instrument_title
 from clinic.worklist.due import Item
 
-FOLLOW_UP_LABELS = {"visit": "Home visit", "call": "Phone call", "screening": "Screening"}
+FOLLOW_UP_LABELS = {"visit": _l("Home visit"), "call": _l("Phone call"), "screening": _l("Screening")}
 KIND_LABELS = {
-    "overdue_follow_up": "Follow-up past due",
-    "due_follow_up": "Follow-up due",
-    "screening_due": "Screening due",
-    "late_referral": "Late referral",
-    "stalled_referral": "Referral waiting",
-    "not_seen": "Not seen in 90 days",
+    "overdue_follow_up": _l("Follow-up past due"),
+    "due_follow_up": _l("Follow-up due"),
+    "screening_due": _l("Screening due"),
+    "late_referral": _l("Late referral"),
+    "stalled_referral": _l("Referral waiting"),
+    "not_seen": _l("Not seen in 90 days"),
 }
 
 
 def what_to_do(item: Item) -> str:
     """One line saying what needs doing (no health detail beyond the kind of step)."""
     if item.kind in ("overdue_follow_up", "due_follow_up"):
-        return FOLLOW_UP_LABELS.get(item.follow_up_kind or "", "Follow-up")
+        return str(FOLLOW_UP_LABELS.get(item.follow_up_kind or "", _("Follow-up")))
     if item.kind == "screening_due":
         title = instrument_title(item.instrument_code)
         if item.follow_up_id is not None:
             if not item.recordable:
-                return f"Scheduled screening{f': {title}' if title else ''}: its age window has passed, reschedule it"
-            return f"Scheduled screening{f': {title}' if title else ''}"
-        return f"Screening {title}: its age window closes"
+                if title:
+                    return _("Scheduled screening: %(title)s: its age window has passed, reschedule it", title=title)
+                return _("Scheduled screening: its age window has passed, reschedule it")
+            return _("Scheduled screening: %(title)s", title=title) if title else _("Scheduled screening")
+        return _("Screening %(title)s: its age window closes", title=title)
     if item.kind == "late_referral":
-        return "Referral sent: record the family's first contact with the service"
+        return _("Referral sent: record the family's first contact with the service")
     if item.kind == "stalled_referral":
-        return "Referral waiting to be reviewed" if item.referral_status == "open" else "Referral waiting to be sent"
-    return "Visit the family: no screening, visit or observation in 90 days"
+        if item.referral_status == "open":
+            return _("Referral waiting to be reviewed")
+        return _("Referral waiting to be sent")
+    return _("Visit the family: no screening, visit or observation in 90 days")
 
 
 def action_target(item: Item) -> tuple[str, dict, str]:
@@ -68,7 +74,7 @@ class Section:
 def sections(items: list[Item], today: date) -> list[Section]:
     """Overdue first, then today, then the days ahead (rule 10 lists a week ahead)."""
     return [
-        Section("Overdue", [i for i in items if i.due_on < today]),
-        Section("Today", [i for i in items if i.due_on == today]),
-        Section("This week", [i for i in items if i.due_on > today]),
+        Section(_("Overdue"), [i for i in items if i.due_on < today]),
+        Section(_("Today"), [i for i in items if i.due_on == today]),
+        Section(_("This week"), [i for i in items if i.due_on > today]),
     ]

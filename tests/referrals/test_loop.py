@@ -200,7 +200,8 @@ def test_the_referral_page_sends_and_records_contact(login, db, supervisor, revi
     page = _page(browser.get(path))
     # April 20 + 45 days = June 4; today is June 16: late.
     contact = page.select_one("dd.service-contact").get_text(" ", strip=True)
-    assert "due by 2025-06-04" in contact and "late" in contact
+    assert "due by Wed 4 Jun 2025" in contact and "late" in contact
+    assert page.select_one("dd.service-contact time")["datetime"] == "2025-06-04"
     bad = browser.submit(path, {"service_contact_on": "2025-04-19"}, action=f"{path}/service-contact")
     assert bad.status_code == 422
     assert _page(bad).find("input", attrs={"name": "service_contact_on"})["value"] == "2025-04-19"
