@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, url_for
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import format_date, get_locale, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -66,11 +66,16 @@ CODE_LABELS = {
     "on_track": _l("on track"),
     "monitor": _l("monitor"),
     "concern": _l("concern"),
-    "queued": _l("queued"),
-    "sending": _l("sending"),
-    "kept": _l("kept"),
-    "failed": _l("failed"),
-    "unknown": _l("unknown"),
+}
+# An email's status reads apart: the words agree with "email", not with "referral".
+MAIL_STATUS_LABELS = {
+    "queued": lazy_pgettext("email status", "queued"),
+    "sending": lazy_pgettext("email status", "sending"),
+    "sent": lazy_pgettext("email status", "sent"),
+    "kept": lazy_pgettext("email status", "kept"),
+    "failed": lazy_pgettext("email status", "failed"),
+    "cancelled": lazy_pgettext("email status", "cancelled"),
+    "unknown": lazy_pgettext("email status", "unknown"),
 }
 
 
@@ -78,6 +83,12 @@ def code_label(code: str | None) -> str:
     if code is None:
         return ""
     return str(CODE_LABELS.get(code, code.replace("_", " ")))
+
+
+def mail_status_label(status: str | None) -> str:
+    if status is None:
+        return ""
+    return str(MAIL_STATUS_LABELS.get(status, status))
 
 
 def page_language() -> str:
@@ -126,6 +137,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["code_label"] = code_label
+    app.jinja_env.filters["mail_status"] = mail_status_label
     app.jinja_env.globals["page_language"] = page_language
     app.jinja_env.globals["clinic_today"] = clock.today
 
