@@ -16,7 +16,7 @@ from flask_babel import get_locale
 
 from clinic import clock
 from clinic.mail.unsubscribe import make_token
-from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, UserFactory
+from tests.factories import AdminFactory, CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, UserFactory
 
 TODAY = date(2026, 12, 10)
 SPANISH = {"Accept-Language": "es"}
@@ -207,3 +207,15 @@ def test_the_locale_of_a_request_is_english_under_the_api_only(app):
         assert str(get_locale()) == "en"
     with app.app_context(), app.test_request_context("/families/1", headers=SPANISH):
         assert str(get_locale()) == "es"
+
+
+def test_the_supervisor_and_admin_pages_in_spanish(login, db, team):
+    supervisor = SupervisorFactory(supervises=[team])
+    UserFactory(team=team, name="Rosa Díaz")
+    dashboard = page(login(supervisor).get("/team", headers=SPANISH))
+    assert dashboard.h1.get_text(strip=True) == "Panel del equipo"
+    assert "Derivaciones abiertas" in text_of(dashboard.thead)
+
+    staff = page(login(AdminFactory()).get("/admin/staff", headers=SPANISH))
+    assert staff.h1.get_text(strip=True) == "Personal"
+    assert "visitador(a)" in [cell.get_text(strip=True) for cell in staff.select("table.staff td")]

@@ -17,6 +17,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields import SelectChoice
 
 from clinic.admin import exports, queries
@@ -83,7 +85,7 @@ def staff():
 def new_staff():
     form = StaffForm()
     teams = services.list_teams()
-    team_choices = [SelectChoice("", "None")] + [SelectChoice(str(team.id), team.name) for team in teams]
+    team_choices = [SelectChoice("", _("None"))] + [SelectChoice(str(team.id), team.name) for team in teams]
     form.team_id.choices = team_choices
     form.supervises_id.choices = team_choices
     if form.validate_on_submit():
@@ -112,22 +114,27 @@ def confirm_deactivate_staff(user_id: int):
     if not user.is_active or user.id == g.user.id:
         return redirect(url_for(".staff"))
     families = active_family_counts().get(user.id, 0)
-    consequences = [f"{user.name} will no longer be able to sign in; their sessions and API tokens end at once."]
+    consequences = [
+        _("%(name)s will no longer be able to sign in; their sessions and API tokens end at once.", name=user.name)
+    ]
     if families:
         consequences.append(
-            f"Their {families} active {'families stay' if families != 1 else 'family stays'} assigned to them until "
-            "reassigned from each family's page."
+            ngettext(
+                "Their %(num)d active family stays assigned to them until reassigned from each family's page.",
+                "Their %(num)d active families stay assigned to them until reassigned from each family's page.",
+                families,
+            )
         )
     return render_template(
         "confirm.html",
-        title=f"Deactivate {user.name}?",
+        title=_("Deactivate %(name)s?", name=user.name),
         consequences=consequences,
-        undo="reactivate them from the staff list (they sign in again with their password).",
+        undo=_("reactivate them from the staff list (they sign in again with their password)."),
         action=url_for(".deactivate_staff", user_id=user.id),
         fields={},
-        confirm_label=f"Deactivate {user.name}",
+        confirm_label=_("Deactivate %(name)s", name=user.name),
         back_url=url_for(".staff"),
-        back_label="Keep them active",
+        back_label=_("Keep them active"),
     )
 
 
@@ -142,7 +149,7 @@ def deactivate_staff(user_id: int):
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for(".staff"))
-    flash(f"{user.name} is deactivated: their sessions and API tokens have ended.", "success")
+    flash(_("%(name)s is deactivated: their sessions and API tokens have ended.", name=user.name), "success")
     return redirect(url_for(".staff"))
 
 
@@ -153,7 +160,7 @@ def reactivate_staff(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.reactivate_user(user, by=g.user)
-    flash(f"{user.name} can sign in again.", "success")
+    flash(_("%(name)s can sign in again.", name=user.name), "success")
     return redirect(url_for(".staff"))
 
 
@@ -178,7 +185,7 @@ def reset_second_factor(user_id: int):
     services.reset_second_factor(user, by=g.user)
     if user.id == g.user.id:
         sessions.start_session(user)  # led to set-up again by the next page
-    flash(f"Second factor of {user.name} reset; their sessions and API tokens have ended.", "success")
+    flash(_("Second factor of %(name)s reset; their sessions and API tokens have ended.", name=user.name), "success")
     return redirect(url_for(".staff"))
 
 
@@ -189,7 +196,7 @@ def unlock_sign_in(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.unlock_sign_in(user, by=g.user)
-    flash(f"Sign-in of {user.name} unlocked.", "success")
+    flash(_("Sign-in of %(name)s unlocked.", name=user.name), "success")
     return redirect(url_for(".staff"))
 
 
@@ -225,7 +232,7 @@ def new_team():
             team = services.create_team(form.name.data, by=g.user)
         except ServiceError as exc:
             return refused("admin/team_form.html", form, exc)
-        flash(f"Team {team.name} created.", "success")
+        flash(_("Team %(name)s created.", name=team.name), "success")
         return redirect(url_for(".team", team_id=team.id))
     return form_page("admin/team_form.html", form)
 
@@ -236,7 +243,7 @@ def team(team_id: int):
     team = _team_or_404(team_id)
     supervisors = [u for u in services.list_staff() if may_supervise_teams(u)]
     form = TeamSupervisorForm(supervisor_id=team.supervisor_id)
-    form.supervisor_id.choices = [SelectChoice("", "No supervisor")] + [
+    form.supervisor_id.choices = [SelectChoice("", _("No supervisor"))] + [
         SelectChoice(str(u.id), u.name) for u in supervisors
     ]
     if form.validate_on_submit():
@@ -245,7 +252,7 @@ def team(team_id: int):
             services.set_team_supervisor(team, chosen, by=g.user)
         except ServiceError as exc:
             return refused("admin/team.html", form, exc, team=team)
-        flash(f"Supervisor of {team.name} saved.", "success")
+        flash(_("Supervisor of %(name)s saved.", name=team.name), "success")
         return redirect(url_for(".team", team_id=team.id))
     return form_page("admin/team.html", form, team=team)
 
@@ -294,7 +301,7 @@ def _audit_filter() -> tuple[queries.AuditFilter, dict[str, str]]:
             try:
                 dates[name] = date.fromisoformat(raw[:10])
             except ValueError:
-                errors[name] = "Use a date like 2025-06-30."
+                errors[name] = _("Use a date like 2025-06-30.")
     record_type = request.args.get("record_type", "").strip()[:50]
     return (
         queries.AuditFilter(
@@ -334,7 +341,10 @@ def mail_log():
 def retry_mail(message_id: int):
     message = mail_queries.get_outbox_message_or_404(g.user, message_id)
     if RetryForm().validate_on_submit() and retry_failed(message):
-        flash(f"Email {message.id} is queued again.", "success")
+        flash(_("Email %(id)d is queued again.", id=message.id), "success")
     else:
-        flash(f"Email {message.id} was not queued again (it has not failed, or no mail server is set).", "error")
+        flash(
+            _("Email %(id)d was not queued again (it has not failed, or no mail server is set).", id=message.id),
+            "error",
+        )
     return redirect(url_for(".mail_log"))
