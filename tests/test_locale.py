@@ -219,3 +219,28 @@ def test_the_supervisor_and_admin_pages_in_spanish(login, db, team):
     staff = page(login(AdminFactory()).get("/admin/staff", headers=SPANISH))
     assert staff.h1.get_text(strip=True) == "Personal"
     assert "visitador(a)" in [cell.get_text(strip=True) for cell in staff.select("table.staff td")]
+
+
+def test_a_service_refusal_reads_in_the_page_language_and_in_english_on_the_api(login, api, family_of):
+    visitor, family, _child = family_of
+    future = {"first_name": "Ana", "last_name": "Ortega", "date_of_birth": "2026-12-11"}
+
+    refused = login(visitor).submit(f"/families/{family.id}/children/new", future, headers=SPANISH)
+    problems = [li.get_text(" ", strip=True) for li in page(refused, 422).select("#error-summary li")]
+    assert problems == ["Fecha de nacimiento: La fecha de nacimiento no puede estar en el futuro."]
+
+    answer = api(visitor).post(f"/families/{family.id}/children", json=future, headers=SPANISH)
+    assert answer.status_code == 422
+    assert answer.get_json()["error"]["fields"] == {"date_of_birth": "The date of birth cannot be in the future."}
+
+
+def test_an_unanswered_milestone_in_spanish(login, family_of):
+    visitor, _family, child = family_of
+    refused = login(visitor).submit(
+        f"/children/{child.id}/screenings/new",
+        {"instrument": "m10_18", "administered_on": "2026-12-10"},
+        headers=SPANISH,
+    )
+    shown = page(refused, 422)
+    first = shown.select_one("fieldset.choice-row p.error")
+    assert first.get_text(strip=True) == "Responda este hito: sí, a veces o todavía no."

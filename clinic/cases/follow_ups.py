@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from clinic import audit, clock
@@ -51,24 +52,24 @@ def schedule_follow_up(
 ) -> FollowUp:
     """A new scheduled follow-up; ``by`` None means the system scheduled it (rule 3)."""
     if kind not in FOLLOW_UP_KINDS:
-        raise ServiceError(f"The kind must be one of {', '.join(FOLLOW_UP_KINDS)}.", "kind")
+        raise ServiceError(_("The kind must be one of %(kinds)s.", kinds=", ".join(FOLLOW_UP_KINDS)), "kind")
     if not isinstance(due_on, date) or isinstance(due_on, datetime):
-        raise ServiceError("Give the due date as YYYY-MM-DD.", "due_on")
+        raise ServiceError(_("Give the due date as YYYY-MM-DD."), "due_on")
     if time is not None and not isinstance(time, dt.time):
-        raise ServiceError("Give the time as HH:MM.", "time")
+        raise ServiceError(_("Give the time as HH:MM."), "time")
     if by is not None and due_on < clock.today():
-        raise ServiceError("A follow-up is a next step: its date cannot be in the past.", "due_on")
+        raise ServiceError(_("A follow-up is a next step: its date cannot be in the past."), "due_on")
     if family.status != "active":
-        raise ServiceError("The family's case is closed.", "family")
+        raise ServiceError(_("The family's case is closed."), "family")
     if child is not None and child.family_id != family.id:
-        raise ServiceError("The child is not in this family.", "child_id")
+        raise ServiceError(_("The child is not in this family."), "child_id")
     if instrument_code is not None:
         if kind != "screening":
-            raise ServiceError("Only a screening follow-up names an instrument.", "instrument")
+            raise ServiceError(_("Only a screening follow-up names an instrument."), "instrument")
         try:
             get_instrument(instrument_code)
         except KeyError:
-            raise ServiceError("Unknown instrument.", "instrument") from None
+            raise ServiceError(_("Unknown instrument."), "instrument") from None
     follow_up = FollowUp(
         family_id=family.id,
         child_id=child.id if child is not None else None,
@@ -91,16 +92,18 @@ def schedule_follow_up(
 def set_follow_up_status(by: User | None, follow_up: FollowUp, status: str) -> FollowUp:
     """Mark a follow-up done, cancelled or missed, or restore a cancelled one (done is final)."""
     if status not in FOLLOW_UP_STATUSES:
-        raise ServiceError(f"The status must be one of {', '.join(FOLLOW_UP_STATUSES)}.", "status")
+        raise ServiceError(_("The status must be one of %(statuses)s.", statuses=", ".join(FOLLOW_UP_STATUSES)), "status")
     if status == follow_up.status:
         return follow_up
     if status not in ALLOWED_MOVES[follow_up.status]:
-        raise ServiceError(f"A follow-up that is {follow_up.status} cannot become {status}.", "status", "conflict")
+        raise ServiceError(
+            _("A follow-up that is %(now)s cannot become %(then)s.", now=follow_up.status, then=status), "status", "conflict"
+        )
     if status == "scheduled" and follow_up.family.status != "active":
-        raise ServiceError("The family's case is closed.", "status", "conflict")
+        raise ServiceError(_("The family's case is closed."), "status", "conflict")
     if follow_up.status == "cancelled" and follow_up.due_on < clock.today():
         raise ServiceError(
-            "Its date has passed: schedule a new follow-up instead of restoring this one.", "status", "conflict"
+            _("Its date has passed: schedule a new follow-up instead of restoring this one."), "status", "conflict"
         )
     previous = follow_up.status
     follow_up.status = status

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -31,20 +32,20 @@ def _assignable_visitor(by: User, visitor_id: int | None) -> User:
     if visitor_id is None:
         if assigns_own_families(by):
             return by
-        raise ServiceError("Choose the home visitor for this family.", "assigned_visitor_id")
+        raise ServiceError(_("Choose the home visitor for this family."), "assigned_visitor_id")
     visitor = db.session.scalars(assignable_visitors(by).where(User.id == visitor_id)).first()
     if visitor is None:
-        raise ServiceError("Choose an active home visitor you may assign.", "assigned_visitor_id")
+        raise ServiceError(_("Choose an active home visitor you may assign."), "assigned_visitor_id")
     return visitor
 
 
 def _check_family_values(values: dict) -> None:
     if "language" in values and values["language"] not in LANGUAGES:
-        raise ServiceError(f"Language must be one of {', '.join(LANGUAGES)}.", "language")
+        raise ServiceError(_("Language must be one of %(codes)s.", codes=", ".join(LANGUAGES)), "language")
     if "status" in values and values["status"] not in FAMILY_STATUSES:
-        raise ServiceError("Status must be active or closed.", "status")
+        raise ServiceError(_("Status must be active or closed."), "status")
     if "name" in values and not (values["name"] or "").strip():
-        raise ServiceError("Give the family a name.", "name")
+        raise ServiceError(_("Give the family a name."), "name")
 
 
 def create_family(
@@ -100,15 +101,15 @@ def reassign_family(by: User, family: Family, visitor_id: int, note: str | None 
     soon as this commits, and the new ones gain it.
     """
     if not can_reassign(by):
-        raise ServiceError("Only supervisors reassign families.", "assigned_visitor_id", "forbidden")
+        raise ServiceError(_("Only supervisors reassign families."), "assigned_visitor_id", "forbidden")
     visitor = _assignable_visitor(by, visitor_id)
     if visitor.id == family.assigned_visitor_id:
-        raise ServiceError("The family is already assigned to this visitor.", "assigned_visitor_id")
+        raise ServiceError(_("The family is already assigned to this visitor."), "assigned_visitor_id")
     note = (note or "").strip() or None
     previous = family.assigned_visitor
     transfer = previous.team_id != visitor.team_id
     if transfer and note is None:
-        raise ServiceError("Say why the family moves to another team.", "note")
+        raise ServiceError(_("Say why the family moves to another team."), "note")
     family.assigned_visitor = visitor
     assignment = FamilyAssignment(
         family_id=family.id, visitor_id=visitor.id, assigned_by_id=by.id, note=note, team_id=visitor.team_id
@@ -124,14 +125,14 @@ def reassign_family(by: User, family: Family, visitor_id: int, note: str | None 
 
 def _check_caregiver_values(values: dict) -> None:
     if "name" in values and not (values["name"] or "").strip():
-        raise ServiceError("Give the caregiver's name.", "name")
+        raise ServiceError(_("Give the caregiver's name."), "name")
     if "relationship_to_children" in values and not (values["relationship_to_children"] or "").strip():
-        raise ServiceError("Say how the caregiver is related to the children.", "relationship")
+        raise ServiceError(_("Say how the caregiver is related to the children."), "relationship")
     email = values.get("email")
     if email and ("@" not in email or len(email) > 320):
-        raise ServiceError("Give a valid email address.", "email")
+        raise ServiceError(_("Give a valid email address."), "email")
     if values.get("email_opt_in") and "email" in values and not email:
-        raise ServiceError("Reminders need an email address.", "email_opt_in")
+        raise ServiceError(_("Reminders need an email address."), "email_opt_in")
 
 
 def add_caregiver(by: User, family: Family, **values) -> Caregiver:
@@ -165,23 +166,25 @@ def update_caregiver(by: User, caregiver: Caregiver, **values) -> Caregiver:
 
 
 def _check_child_values(values: dict) -> None:
-    for field, label in (("first_name", "first name"), ("last_name", "last name")):
+    missing = {"first_name": _("Give the child's first name."), "last_name": _("Give the child's last name.")}
+    for field, message in missing.items():
         if field in values and not (values[field] or "").strip():
-            raise ServiceError(f"Give the child's {label}.", field)
+            raise ServiceError(message, field)
     born = values.get("date_of_birth")
     if born is not None:
         if not isinstance(born, date):
-            raise ServiceError("Give the date of birth as YYYY-MM-DD.", "date_of_birth")
+            raise ServiceError(_("Give the date of birth as YYYY-MM-DD."), "date_of_birth")
         today = clock.today()
         if born > today:
-            raise ServiceError("The date of birth cannot be in the future.", "date_of_birth")
+            raise ServiceError(_("The date of birth cannot be in the future."), "date_of_birth")
         if born.year < today.year - OLDEST_CHILD_YEARS:
             raise ServiceError(
-                f"The program serves children under {OLDEST_CHILD_YEARS}; check the year.", "date_of_birth"
+                _("The program serves children under %(years)d; check the year.", years=OLDEST_CHILD_YEARS),
+                "date_of_birth",
             )
     weeks = values.get("gestational_age_weeks")
     if weeks is not None and not SHORTEST_GESTATION_WEEKS <= weeks <= LONGEST_GESTATION_WEEKS:
-        raise ServiceError("Gestational age is between 20 and 45 weeks (leave empty if unknown).", "gestational_age_weeks")
+        raise ServiceError(_("Gestational age is between 20 and 45 weeks (leave empty if unknown)."), "gestational_age_weeks")
 
 
 def add_child(by: User, family: Family, **values) -> Child:
@@ -189,7 +192,7 @@ def add_child(by: User, family: Family, **values) -> Child:
     for required in ("first_name", "last_name"):
         values.setdefault(required, "")
     if values.get("date_of_birth") is None:
-        raise ServiceError("Give the date of birth.", "date_of_birth")
+        raise ServiceError(_("Give the date of birth."), "date_of_birth")
     _check_child_values(values)
     child = Child(family=family)
     _apply(child, values)

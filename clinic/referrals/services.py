@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -90,7 +91,7 @@ def add_reasons(by: User | None, family: Family, reasons: list[Mapping]) -> Refe
         if opened and "referrals" in str(exc.orig):
             # Only reachable if the row lock was bypassed; the request rolls back.
             raise ServiceError(
-                "Another referral was opened for this family at the same moment; save again.", "referral", "conflict"
+                _("Another referral was opened for this family at the same moment; save again."), "referral", "conflict"
             ) from exc
         raise
     kinds = ",".join(sorted({values["kind"] for values in reasons}))
@@ -126,27 +127,29 @@ def transition(
     Supervisors and admins only.
     """
     if not can_transition_referrals(by):
-        raise ServiceError("Only supervisors and admins move referrals.", "to", "forbidden")
+        raise ServiceError(_("Only supervisors and admins move referrals."), "to", "forbidden")
     if to not in STATUSES:
-        raise ServiceError(f"The status must be one of {', '.join(STATUSES)}.", "to")
+        raise ServiceError(_("The status must be one of %(statuses)s.", statuses=", ".join(STATUSES)), "to")
     # The same lock as add_reasons: a reason never joins a referral being sent.
     lock_family(referral.family_id)
     db.session.refresh(referral, with_for_update=True)
     if NEXT_STATUS.get(referral.status) != to:
-        raise ServiceError(f"A referral that is {referral.status} cannot move to {to}.", "to", "conflict")
+        raise ServiceError(
+            _("A referral that is %(now)s cannot move to %(then)s.", now=referral.status, then=to), "to", "conflict"
+        )
     if to == "closed":
         if outcome is None:
-            raise ServiceError(f"Closing needs an outcome: {', '.join(OUTCOMES)}.", "outcome")
+            raise ServiceError(_("Closing needs an outcome: %(outcomes)s.", outcomes=", ".join(OUTCOMES)), "outcome")
         if outcome not in OUTCOMES:
-            raise ServiceError(f"The outcome must be one of {', '.join(OUTCOMES)}.", "outcome")
+            raise ServiceError(_("The outcome must be one of %(outcomes)s.", outcomes=", ".join(OUTCOMES)), "outcome")
         if outcome == "completed" and referral.service_contact_on is None:
             raise ServiceError(
-                "Record the date the family first had contact with the service before closing as completed.",
+                _("Record the date the family first had contact with the service before closing as completed."),
                 "service_contact_on",
                 "conflict",
             )
     elif outcome is not None:
-        raise ServiceError("Only closing a referral records an outcome.", "outcome")
+        raise ServiceError(_("Only closing a referral records an outcome."), "outcome")
     agency = (agency or "").strip() or None
     if to == "sent":
         _check_sending(referral, service, agency, sent_on)
@@ -154,7 +157,7 @@ def transition(
         referral.agency = agency
         referral.sent_on = sent_on or clock.today()
     elif service is not None or agency is not None or sent_on is not None:
-        raise ServiceError("Only sending a referral records the service, agency and date sent.", "service")
+        raise ServiceError(_("Only sending a referral records the service, agency and date sent."), "service")
     move = ReferralTransition(
         referral=referral,
         from_status=referral.status,
@@ -182,22 +185,22 @@ def opened_on(referral: Referral) -> date:
 
 def _check_date(value: object, field: str) -> None:
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise ServiceError("Give the date as YYYY-MM-DD.", field)
+        raise ServiceError(_("Give the date as YYYY-MM-DD."), field)
     if value > clock.today():
-        raise ServiceError("The date cannot be in the future.", field)
+        raise ServiceError(_("The date cannot be in the future."), field)
 
 
 def _check_sending(referral: Referral, service: str | None, agency: str | None, sent_on: date | None) -> None:
     if service is None:
-        raise ServiceError("Choose the service the referral is sent to.", "service")
+        raise ServiceError(_("Choose the service the referral is sent to."), "service")
     if service not in SERVICES:
-        raise ServiceError(f"The service must be one of {', '.join(SERVICES)}.", "service")
+        raise ServiceError(_("The service must be one of %(services)s.", services=", ".join(SERVICES)), "service")
     if agency is not None and len(agency) > NAME_MAX:
-        raise ServiceError(f"The agency's name has at most {NAME_MAX} characters.", "agency")
+        raise ServiceError(_("The agency's name has at most %(max)d characters.", max=NAME_MAX), "agency")
     if sent_on is not None:
         _check_date(sent_on, "sent_on")
         if sent_on < opened_on(referral):
-            raise ServiceError("A referral cannot be sent before it was opened.", "sent_on")
+            raise ServiceError(_("A referral cannot be sent before it was opened."), "sent_on")
 
 
 def record_service_contact(by: User, referral: Referral, service_contact_on: date) -> Referral:
@@ -208,13 +211,17 @@ def record_service_contact(by: User, referral: Referral, service_contact_on: dat
     db.session.refresh(referral, with_for_update=True)
     if referral.status != "sent":
         raise ServiceError(
-            f"Only a sent referral records the family's contact with the service; this one is {referral.status}.",
+            _(
+                "Only a sent referral records the family's contact with the service; this one is %(status)s.",
+                status=referral.status,
+            ),
             "service_contact_on",
             "conflict",
         )
     if referral.sent_on is not None and service_contact_on < referral.sent_on:
         raise ServiceError(
-            f"The first contact cannot be before the referral was sent ({referral.sent_on}).", "service_contact_on"
+            _("The first contact cannot be before the referral was sent (%(date)s).", date=referral.sent_on.isoformat()),
+            "service_contact_on",
         )
     referral.service_contact_on = service_contact_on
     db.session.flush()

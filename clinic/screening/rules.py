@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+
 from clinic.cases.ages import date_at_screening_age, screening_age_months
 from clinic.instruments import Instrument
 
@@ -52,12 +54,14 @@ def validate_responses(instrument: Instrument, responses: Mapping[str, object]) 
     known = set(instrument.item_ids)
     for item_id in instrument.item_ids:
         if item_id not in responses or responses[item_id] in (None, ""):
-            errors[f"responses.{item_id}"] = "Answer this milestone: yes, sometimes or not yet."
+            errors[f"responses.{item_id}"] = _("Answer this milestone: yes, sometimes or not yet.")
         elif responses[item_id] not in RESPONSES:
-            errors[f"responses.{item_id}"] = "The answer must be yes, sometimes or not_yet."
+            errors[f"responses.{item_id}"] = _("The answer must be yes, sometimes or not_yet.")
     for item_id in responses:
         if item_id not in known:
-            errors[f"responses.{item_id}"] = f"This is not a milestone of {instrument.title} (v{instrument.version})."
+            errors[f"responses.{item_id}"] = _(
+                "This is not a milestone of %(title)s (v%(version)s).", title=instrument.title, version=instrument.version
+            )
     return errors
 
 
@@ -88,14 +92,18 @@ def screening_date_problem(
 ) -> str | None:
     """Why a screening cannot be recorded on ``administered_on`` (rule 2), or None."""
     if administered_on < date_of_birth:
-        return "The screening date is before the child's date of birth."
+        return _("The screening date is before the child's date of birth.")
     if administered_on > today:
-        return "The screening date cannot be in the future."
+        return _("The screening date cannot be in the future.")
     if not in_window(instrument, date_of_birth, gestational_age_weeks, administered_on):
         age = screening_age_months(date_of_birth, gestational_age_weeks, administered_on)
-        return (
-            f"{instrument.title} is for children aged {instrument.window_min} to {instrument.window_max} "
-            f"months; on that date the child's screening age is {age} months."
+        return _(
+            "%(title)s is for children aged %(min)d to %(max)d months; on that date the child's screening age is"
+            " %(age)d months.",
+            title=instrument.title,
+            min=instrument.window_min,
+            max=instrument.window_max,
+            age=age,
         )
     return None
 

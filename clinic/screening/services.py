@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -60,7 +61,7 @@ def _is_date(value: object) -> bool:
 
 def _check_note(errors: dict[str, str], field: str, value: str | None) -> None:
     if value is not None and len(value) > NOTE_MAX:
-        errors[field] = f"Keep it under {NOTE_MAX} characters."
+        errors[field] = _("Keep it under %(max)d characters.", max=NOTE_MAX)
 
 
 def _clean(text: str | None) -> str | None:
@@ -202,10 +203,10 @@ def record_screening(
     try:
         instrument = get_instrument(instrument_code)
     except KeyError:
-        raise InvalidFields({"instrument": "Choose one of the program's instruments."}) from None
+        raise InvalidFields({"instrument": _("Choose one of the program's instruments.")}) from None
     errors: dict[str, str] = {}
     if not _is_date(administered_on):
-        errors["administered_on"] = "Give the date of the screening as YYYY-MM-DD."
+        errors["administered_on"] = _("Give the date of the screening as YYYY-MM-DD.")
     else:
         problem = rules.screening_date_problem(
             instrument, child.date_of_birth, child.gestational_age_weeks, administered_on, clock.today()
@@ -213,7 +214,7 @@ def record_screening(
         if problem:
             errors["administered_on"] = problem
     if not isinstance(responses, Mapping):
-        errors["responses"] = "Answer every milestone."
+        errors["responses"] = _("Answer every milestone.")
     else:
         errors.update(rules.validate_responses(instrument, responses))
     _check_note(errors, "notes", notes)
@@ -278,14 +279,14 @@ def amend_screening(
     instrument = instrument_of(screening)
     errors: dict[str, str] = {}
     if not (reason or "").strip():
-        errors["reason"] = "Say why the answers are corrected."
+        errors["reason"] = _("Say why the answers are corrected.")
     _check_note(errors, "reason", reason)
     if not isinstance(responses, Mapping):
-        errors["responses"] = "Answer every milestone."
+        errors["responses"] = _("Answer every milestone.")
     else:
         errors.update(rules.validate_responses(instrument, responses))
         if not errors and dict(responses) == screening.answers():
-            errors["responses"] = "These are the answers already recorded: nothing to correct."
+            errors["responses"] = _("These are the answers already recorded: nothing to correct.")
     if errors:
         raise InvalidFields(errors)
 
@@ -330,22 +331,22 @@ def record_risk_factor(
 ) -> tuple[RiskFactor, Any]:
     """Note a catalog risk factor for a child or a caregiver; rule 5 refers the family."""
     if (child is None) == (caregiver is None):
-        raise ServiceError("Note the risk factor for one child or one caregiver.", "child_id")
+        raise ServiceError(_("Note the risk factor for one child or one caregiver."), "child_id")
     errors: dict[str, str] = {}
     try:
         entry = get_risk_factor(code)
     except KeyError:
-        raise InvalidFields({"code": "Choose a risk factor from the catalog."}) from None
+        raise InvalidFields({"code": _("Choose a risk factor from the catalog.")}) from None
     if entry.applies_to == "child" and child is None:
-        errors["code"] = "This risk factor is noted for a child, not a caregiver."
+        errors["code"] = _("This risk factor is noted for a child, not a caregiver.")
     elif entry.applies_to == "caregiver" and caregiver is None:
-        errors["code"] = "This risk factor is noted for a caregiver, not a child."
+        errors["code"] = _("This risk factor is noted for a caregiver, not a child.")
     if not _is_date(noted_on):
-        errors["noted_on"] = "Give the date noted as YYYY-MM-DD."
+        errors["noted_on"] = _("Give the date noted as YYYY-MM-DD.")
     elif noted_on > clock.today():
-        errors["noted_on"] = "The date noted cannot be in the future."
+        errors["noted_on"] = _("The date noted cannot be in the future.")
     elif child is not None and noted_on < child.date_of_birth:
-        errors["noted_on"] = "The date noted is before the child's date of birth."
+        errors["noted_on"] = _("The date noted is before the child's date of birth.")
     _check_note(errors, "note", note)
     if errors:
         raise InvalidFields(errors)
@@ -360,7 +361,7 @@ def record_risk_factor(
         )
     ).first()
     if duplicate is not None:
-        raise InvalidFields({"code": "This risk factor is already noted and not resolved."})
+        raise InvalidFields({"code": _("This risk factor is already noted and not resolved.")})
     risk_factor = RiskFactor(
         family_id=family.id,
         child_id=child.id if child is not None else None,
@@ -383,13 +384,15 @@ def record_risk_factor(
 
 def resolve_risk_factor(by: User, risk_factor: RiskFactor, resolved_on: date) -> RiskFactor:
     if risk_factor.resolved_on is not None:
-        raise ServiceError(f"Already resolved on {risk_factor.resolved_on.isoformat()}.", "resolved_on", "conflict")
+        raise ServiceError(
+            _("Already resolved on %(date)s.", date=risk_factor.resolved_on.isoformat()), "resolved_on", "conflict"
+        )
     if not _is_date(resolved_on):
-        raise ServiceError("Give the date resolved as YYYY-MM-DD.", "resolved_on")
+        raise ServiceError(_("Give the date resolved as YYYY-MM-DD."), "resolved_on")
     if resolved_on < risk_factor.noted_on:
-        raise ServiceError("The date resolved is before the date noted.", "resolved_on")
+        raise ServiceError(_("The date resolved is before the date noted."), "resolved_on")
     if resolved_on > clock.today():
-        raise ServiceError("The date resolved cannot be in the future.", "resolved_on")
+        raise ServiceError(_("The date resolved cannot be in the future."), "resolved_on")
     risk_factor.resolved_on = resolved_on
     db.session.flush()
     audit.change("resolve", "risk_factor", risk_factor.id, user=by, family_id=risk_factor.family_id)
@@ -417,30 +420,30 @@ def record_observation(
     cue_notes = cue_notes or {}
     errors: dict[str, str] = {}
     if not _is_date(observed_on):
-        errors["observed_on"] = "Give the date of the observation as YYYY-MM-DD."
+        errors["observed_on"] = _("Give the date of the observation as YYYY-MM-DD.")
     elif observed_on > clock.today():
-        errors["observed_on"] = "The date of the observation cannot be in the future."
+        errors["observed_on"] = _("The date of the observation cannot be in the future.")
     elif child is not None and observed_on < child.date_of_birth:
-        errors["observed_on"] = "The date is before the child's date of birth."
+        errors["observed_on"] = _("The date is before the child's date of birth.")
     for cue in instrument.cues:
         value = ratings.get(cue.id)
         if value in (None, ""):
-            errors[f"ratings.{cue.id}"] = "Rate this cue (or choose not observed)."
+            errors[f"ratings.{cue.id}"] = _("Rate this cue (or choose not observed).")
         elif value not in instrument.ratings:
-            errors[f"ratings.{cue.id}"] = f"The rating must be one of {', '.join(instrument.ratings)}."
+            errors[f"ratings.{cue.id}"] = _("The rating must be one of %(ratings)s.", ratings=", ".join(instrument.ratings))
     for cue_id in ratings:
         if cue_id not in cue_ids:
-            errors[f"ratings.{cue_id}"] = "Not a cue of this observation."
+            errors[f"ratings.{cue_id}"] = _("Not a cue of this observation.")
     for cue_id, text in cue_notes.items():
         if cue_id not in cue_ids:
-            errors[f"cue_notes.{cue_id}"] = "Not a cue of this observation."
+            errors[f"cue_notes.{cue_id}"] = _("Not a cue of this observation.")
         else:
             _check_note(errors, f"cue_notes.{cue_id}", text)
     _check_note(errors, "notes", notes)
     if child is not None and child.family_id != family.id:
-        errors["child_id"] = "The child is not in this family."
+        errors["child_id"] = _("The child is not in this family.")
     if caregiver is not None and caregiver.family_id != family.id:
-        errors["caregiver_id"] = "The caregiver is not in this family."
+        errors["caregiver_id"] = _("The caregiver is not in this family.")
     if errors:
         raise InvalidFields(errors)
 
