@@ -16,6 +16,7 @@ from flask_babel import get_locale
 
 from clinic import clock
 from clinic.mail.unsubscribe import make_token
+from tests.conftest import Browser
 from tests.factories import AdminFactory, CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, UserFactory
 
 TODAY = date(2026, 12, 10)
@@ -244,3 +245,10 @@ def test_an_unanswered_milestone_in_spanish(login, family_of):
     shown = page(refused, 422)
     first = shown.select_one("fieldset.choice-row p.error")
     assert first.get_text(strip=True) == "Responda este hito: sí, a veces o todavía no."
+
+
+def test_a_refused_sign_in_in_spanish(client, db):
+    person = UserFactory()
+    refused = Browser(client).submit("/login", {"email": person.email, "password": "not it"}, headers=SPANISH)
+    shown = page(refused)
+    assert "El correo o la contraseña no son correctos." in text_of(shown.select_one("#error-summary"))

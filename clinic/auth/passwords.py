@@ -6,6 +6,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 _hasher = PasswordHasher()
@@ -47,13 +48,13 @@ def _plain(text: str) -> str:
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why a new password is not acceptable (rule 12), or None."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _("Use at least %(min)d characters.", min=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(max)d characters.", max=MAX_LENGTH)
     plain = _plain(password)
     own = {_plain(email), _plain(email.partition("@")[0]), _plain(name)} - {""}
     if plain in own:
-        return "Do not use your email or your name as your password."
+        return _("Do not use your email or your name as your password.")
     if password.lower() in common_passwords() or plain in common_passwords():
-        return "This password is on a list of common passwords; choose another."
+        return _("This password is on a list of common passwords; choose another.")
     return None

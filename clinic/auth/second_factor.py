@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
+from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from clinic import audit
@@ -96,7 +97,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     """
     step = matching_step(secret, code)
     if step is None:
-        raise ServiceError("That code is not right; enter the 6 digits your app shows now.", "code")
+        raise ServiceError(_("That code is not right; enter the 6 digits your app shows now."), "code")
     user.totp_secret = secret
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -38,9 +39,9 @@ def find_team(name: str) -> Team | None:
 def create_team(name: str, *, by: User | None) -> Team:
     name = name.strip()
     if not name:
-        raise ServiceError("Give the team a name.", "name")
+        raise ServiceError(_("Give the team a name."), "name")
     if find_team(name):
-        raise ServiceError("A team with this name already exists.", "name", "conflict")
+        raise ServiceError(_("A team with this name already exists."), "name", "conflict")
     team = Team(name=name)
     db.session.add(team)
     db.session.flush()
@@ -59,21 +60,21 @@ def create_user(
     by: User | None,
 ) -> User:
     if role not in ROLES:
-        raise ServiceError(f"Role must be one of {', '.join(ROLES)}.", "role")
+        raise ServiceError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)), "role")
     if not name.strip():
-        raise ServiceError("Give the person's name.", "name")
+        raise ServiceError(_("Give the person's name."), "name")
     if "@" not in email or len(email) > 320:
-        raise ServiceError("Give a valid email address.", "email")
+        raise ServiceError(_("Give a valid email address."), "email")
     if find_user_by_email(email):
-        raise ServiceError("An account with this email already exists.", "email", "conflict")
+        raise ServiceError(_("An account with this email already exists."), "email", "conflict")
     if password is not None:
         problem = password_problem(password, email=email, name=name)
         if problem:
             raise ServiceError(problem, "password")
     if team is not None and role != "home_visitor":
-        raise ServiceError("Only home visitors belong to a team as visitors.", "team")
+        raise ServiceError(_("Only home visitors belong to a team as visitors."), "team")
     if supervises is not None and role != "supervisor":
-        raise ServiceError("Only supervisors supervise a team.", "supervises")
+        raise ServiceError(_("Only supervisors supervise a team."), "supervises")
     user = User(
         email=email.strip(),
         name=name.strip(),
@@ -95,7 +96,7 @@ def deactivate_user(user: User, *, by: User | None) -> None:
     """Ends the account at once: sign-in refused, sessions and tokens dead."""
     if by is not None and by.id == user.id:
         # An admin locking themselves out could leave the clinic with no admin.
-        raise ServiceError("You cannot deactivate your own account.", "user")
+        raise ServiceError(_("You cannot deactivate your own account."), "user")
     if not user.is_active:
         return
     user.is_active = False
@@ -133,7 +134,7 @@ def set_password(user: User, password: str, *, by: User | None) -> None:
 
 def change_own_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
-        raise ServiceError("This is not your current password.", "current_password")
+        raise ServiceError(_("This is not your current password."), "current_password")
     set_password(user, new, by=user)
 
 
@@ -143,7 +144,7 @@ def create_password_link(user: User, *, by: User | None) -> str:
     Earlier links of the person stop working: only the newest one handed out counts.
     """
     if not user.is_active:
-        raise ServiceError("Reactivate the account first.", "user")
+        raise ServiceError(_("Reactivate the account first."), "user")
     now = utcnow()
     db.session.execute(
         update(PasswordLink)
@@ -213,7 +214,7 @@ def list_teams() -> list[Team]:
 def set_team_supervisor(team: Team, supervisor: User | None, *, by: User | None) -> None:
     """Give the team its one supervisor (None leaves it without one)."""
     if supervisor is not None and not may_supervise_teams(supervisor):
-        raise ServiceError("Choose an active supervisor.", "supervisor_id")
+        raise ServiceError(_("Choose an active supervisor."), "supervisor_id")
     if team.supervisor_id == (supervisor.id if supervisor else None):
         return
     team.supervisor = supervisor
