@@ -16,6 +16,7 @@ from flask_babel import get_locale
 
 from clinic import clock
 from clinic.mail.unsubscribe import make_token
+from clinic.screening.chart import milestones_chart_svg
 from tests.conftest import Browser
 from tests.factories import AdminFactory, CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, UserFactory
 
@@ -252,3 +253,11 @@ def test_a_refused_sign_in_in_spanish(client, db):
     refused = Browser(client).submit("/login", {"email": person.email, "password": "not it"}, headers=SPANISH)
     shown = page(refused)
     assert "El correo o la contraseña no son correctos." in text_of(shown.select_one("#error-summary"))
+
+
+def test_the_development_chart_in_spanish(app):
+    with app.app_context(), app.test_request_context("/children/1", headers=SPANISH):
+        svg = milestones_chart_svg([(12, "social", 2, 3)], {"social": "Social"})
+    assert "<title id=\"milestones-chart-title\">Hitos logrados por área, según la edad</title>" in svg
+    assert "Edad en la evaluación (meses)" in svg
+    assert "<title>Social: 2 de 3 logrados a los 12 meses</title>" in svg

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import render_template
+from flask_babel import force_locale
 from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -261,8 +262,10 @@ def compile_summary(referral_id: int) -> bool:
     )
     if stored_revision is not None and stored_revision >= revision:
         return False
-    document = build_document(referral, clock.today())
-    html = render_html(document)
+    # The summary goes to a specialist: in English, whoever's action queued it.
+    with force_locale("en"):
+        document = build_document(referral, clock.today())
+        html = render_html(document)
     pdf = render_pdf(html, f"Referral {referral_id}: summary")
     if not _store(referral_id, revision, html, pdf, document.compiled_at, insert=stored_revision is None):
         return False

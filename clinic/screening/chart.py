@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
 
+from flask_babel import gettext as _
+
 # (age in months at the screening, domain, milestones met, milestones asked)
 Point = tuple[int, str, int, int]
 
@@ -89,11 +91,15 @@ def _series(points: Iterable[Point]) -> dict[str, list[tuple[int, int, int]]]:
     return series
 
 
+def point_title(met: int, total: int, age: int) -> str:
+    return _("%(met)d of %(total)d met at %(age)d months", met=met, total=total, age=age)
+
+
 def milestones_chart_svg(
     points: Iterable[Point],
     labels: Mapping[str, str] | None = None,
     *,
-    title: str = "Milestones met per domain, by age",
+    title: str | None = None,
     element_id: str = "milestones-chart",
 ) -> str:
     """An accessible SVG line chart: one series per domain, % of milestones met by age.
@@ -105,6 +111,7 @@ def milestones_chart_svg(
     """
     points = [(int(age), str(domain), int(met), int(total)) for age, domain, met, total in points]
     labels = labels or {}
+    title = title or _("Milestones met per domain, by age")
     series = _series(points)
     x_max, x_step = _age_axis(points)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, PLOT_HEIGHT
@@ -117,9 +124,11 @@ def milestones_chart_svg(
     def y(share: float) -> float:
         return TOP + plot_h * (1 - share)
 
+    no_screenings = _("No screenings yet.")
+    axis_title = _("Age at screening (months)")
     described = ". ".join(
         f"{labels.get(domain, domain)}: "
-        + "; ".join(f"{met} of {total} at {age} months" for age, met, total in values)
+        + "; ".join(_("%(met)d of %(total)d at %(age)d months", met=met, total=total, age=age) for age, met, total in values)
         for domain, values in series.items()
     )
     out = [
@@ -128,7 +137,7 @@ def milestones_chart_svg(
         f'aria-labelledby="{_attr(element_id)}-title {_attr(element_id)}-desc" '
         f'font-family="sans-serif" font-size="{FONT_SIZE}">',
         f'<title id="{_attr(element_id)}-title">{_text(title)}</title>',
-        f'<desc id="{_attr(element_id)}-desc">{_text(described or "No screenings yet.")}</desc>',
+        f'<desc id="{_attr(element_id)}-desc">{_text(described or no_screenings)}</desc>',
         '<g class="axes" stroke="#5b6776" stroke-width="1">',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}"/>',
@@ -145,7 +154,7 @@ def milestones_chart_svg(
         out.append(f'<text x="{_number(x(age))}" y="{TOP + plot_h + 18}" text-anchor="middle">{age}</text>')
     out.append(
         f'<text x="{_number(LEFT + plot_w / 2)}" y="{TOP + plot_h + 38}" text-anchor="middle">'
-        "Age at screening (months)</text>"
+        f"{_text(axis_title)}</text>"
     )
     out.append("</g>")
 
@@ -165,7 +174,7 @@ def milestones_chart_svg(
         for (cx, cy), (age, met, total) in zip(coordinates, values, strict=True):
             out.append(
                 _marker(shape, cx, cy)
-                + f"<title>{_text(label)}: {met} of {total} met at {age} months</title>"
+                + f"<title>{_text(label)}: {_text(point_title(met, total, age))}</title>"
                 + _marker_end(shape)
             )
         legend_y = legend_top + index * LEGEND_ROW
