@@ -261,3 +261,11 @@ def test_the_development_chart_in_spanish(app):
     assert "<title id=\"milestones-chart-title\">Hitos logrados por área, según la edad</title>" in svg
     assert "Edad en la evaluación (meses)" in svg
     assert "<title>Social: 2 de 3 logrados a los 12 meses</title>" in svg
+
+
+def test_a_page_that_needs_signing_in_says_so_in_spanish(client, db):
+    turned_away = client.get("/worklist", headers=SPANISH)
+    assert turned_away.status_code == 302
+    shown = page(client.get(turned_away.headers["Location"], headers=SPANISH))
+    assert shown.select_one("p.flash").get_text(strip=True) == "Por favor, inicie sesión para continuar."
+    assert shown.h1.get_text(strip=True) == "Iniciar sesión"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from flask import current_app, g, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -15,7 +16,9 @@ from clinic.db import utcnow
 from clinic.extensions import db, login_manager
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to continue."
+login_manager.login_message = _l("Please sign in to continue.")
+# Flashed as text in the language of the request that was turned away.
+login_manager.localize_callback = str
 login_manager.session_protection = "strong"
 
 _LAST_SEEN = "_last_seen"
