@@ -98,13 +98,18 @@ def page_language() -> str:
 
 
 def language_name(code: str | None) -> str:
-    """A language named in the page's language ("Spanish", "Español"); an unknown
-    code is shown as it is."""
+    """A language named in the page's language, as in a sentence ("Spanish",
+    "español"); an unknown code is shown as it is."""
     try:
-        name = Locale.parse(code).get_display_name(get_locale())
+        return Locale.parse(code).get_display_name(get_locale()) or code
     except (UnknownLocaleError, ValueError, TypeError):
         return code or ""
-    return name[:1].upper() + name[1:] if name else code
+
+
+def language_label(code: str | None) -> str:
+    """A language named on its own, as a label or a choice ("Spanish", "Español")."""
+    name = language_name(code)
+    return name[:1].upper() + name[1:]
 
 
 # Top navigation: (endpoint, label, access rule); links to blueprints that are not
@@ -136,6 +141,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["months"] = months_label
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["language_label"] = language_label
     app.jinja_env.filters["code_label"] = code_label
     app.jinja_env.filters["mail_status"] = mail_status_label
     app.jinja_env.globals["page_language"] = page_language

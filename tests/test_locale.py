@@ -135,7 +135,7 @@ def test_the_screening_form_in_spanish_keeps_the_checklist_in_the_family_languag
     text = text_of(shown)
     assert "Guardar la evaluación" in text
     assert "Fecha de la evaluación" in text
-    assert "Los hitos están en Español, el idioma de la familia, para leerlos en voz alta" in text
+    assert "Los hitos están en español, el idioma de la familia, para leerlos en voz alta" in text
     # Items are read aloud in the family's language, the English original beneath.
     first = shown.select_one("fieldset.choice-row")
     assert first.legend["lang"] == "es"

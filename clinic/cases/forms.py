@@ -25,7 +25,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES
 from clinic.forms import NAME_MAX, NOTE_MAX, Form, optional_int
-from clinic.templating import language_name
+from clinic.templating import language_label
 
 
 class _CaregiverFields:
@@ -71,7 +71,7 @@ class FamilyForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Each language named in the page's language, which is known only per request.
-        self.language.choices = [SelectChoice(code, language_name(code)) for code in LANGUAGES]
+        self.language.choices = [SelectChoice(code, language_label(code)) for code in LANGUAGES]
 
     def service_values(self) -> dict:
         return {"name": self.name.data, "language": self.language.data, "address": self.address.data or None}
