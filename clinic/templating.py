@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from clinic import clock
+from clinic.instruments import label_in, labels_in
 from clinic.permissions.roles import role_allows
 
 
@@ -97,6 +98,52 @@ def page_language() -> str:
     return get_locale().language
 
 
+def _label_language() -> str | None:
+    # Outside a request (a staff email, a task) there is no page: the English labels.
+    locale = get_locale()
+    return locale.language if locale is not None else None
+
+
+def instrument_labels(kind: str) -> dict[str, str]:
+    """Key → label of one kind of instrument data (risk factors, their categories,
+    checklist titles, domains, cues, ratings) in the page's language."""
+    return labels_in(kind, _label_language())
+
+
+def instrument_label(kind: str, key: str | None, english: str | None = None) -> str:
+    """One label of instrument data in the page's language (``english``, else the
+    shipped English label, where the language has none)."""
+    return "" if key is None else label_in(kind, key, _label_language(), english)
+
+
+def risk_factor_label(code: str | None) -> str:
+    return instrument_label("risk_factor", code)
+
+
+def risk_factor_category_label(code: str | None) -> str:
+    return instrument_label("risk_factor_category", code)
+
+
+def checklist_title(code: str | None, english: str | None = None) -> str:
+    return instrument_label("checklist_title", code, english)
+
+
+def domain_label(code: str | None) -> str:
+    return instrument_label("domain", code)
+
+
+def cue_label(cue_id: str | None) -> str:
+    return instrument_label("cue", cue_id)
+
+
+def cue_attuned(cue_id: str | None) -> str:
+    return instrument_label("cue_attuned", cue_id)
+
+
+def rating_label(value: str | None) -> str:
+    return instrument_label("rating", value)
+
+
 def language_name(code: str | None) -> str:
     """A language named in the page's language, as in a sentence ("Spanish",
     "español"); an unknown code is shown as it is."""
@@ -144,6 +191,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["language_label"] = language_label
     app.jinja_env.filters["code_label"] = code_label
     app.jinja_env.filters["mail_status"] = mail_status_label
+    app.jinja_env.filters["risk_factor_label"] = risk_factor_label
+    app.jinja_env.filters["risk_factor_category_label"] = risk_factor_category_label
+    app.jinja_env.filters["checklist_title"] = checklist_title
+    app.jinja_env.filters["domain_label"] = domain_label
+    app.jinja_env.filters["cue_label"] = cue_label
+    app.jinja_env.filters["cue_attuned"] = cue_attuned
+    app.jinja_env.filters["rating_label"] = rating_label
     app.jinja_env.globals["page_language"] = page_language
     app.jinja_env.globals["clinic_today"] = clock.today
 

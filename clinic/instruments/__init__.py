@@ -132,11 +132,7 @@ def _translation_files(stem: str) -> list[tuple[int, str, dict]]:
 
 def translated_domain_labels(language: str | None) -> dict[str, str]:
     """Domain code → label in ``language`` (the English labels where none is given)."""
-    labels = domain_labels()
-    for _, found_language, content in _translation_files("milestones"):
-        if found_language == language:
-            labels.update(content.get("domains", {}))
-    return labels
+    return labels_in("domain", language)
 
 
 @dataclass(frozen=True)
@@ -279,3 +275,69 @@ def instrument_title(code: str | None) -> str | None:
         return get_instrument(code).title
     except KeyError:
         return code
+
+
+# The labels staff read on pages, by kind: where a language's ``*.<language>.json``
+# file (a translation of the same version) holds them, as (file stem, section).
+LABEL_SOURCES = {
+    "risk_factor": ("risk-factors", "labels"),
+    "risk_factor_category": ("risk-factors", "categories"),
+    "checklist_title": ("milestones", "titles"),
+    "domain": ("milestones", "domains"),
+    "cue": ("attachment-observation", "cues"),
+    "cue_attuned": ("attachment-observation", "attuned"),
+    "rating": ("attachment-observation", "ratings"),
+}
+
+
+@lru_cache(maxsize=1)
+def _english_labels() -> dict[str, dict[str, str]]:
+    """Kind → key → the English label of the shipped data (a later version's wording wins)."""
+    risk_factors: dict[str, str] = {}
+    for entries in _catalog().by_version.values():
+        risk_factors.update({code: entry.label for code, entry in entries.items()})
+    titles = {code: instrument.title for (code, _version), instrument in sorted(_milestones().by_key.items())}
+    cues: dict[str, str] = {}
+    attuned: dict[str, str] = {}
+    ratings: dict[str, str] = {}
+    for observation in _observations().values():
+        cues.update(observation.cue_labels())
+        attuned.update({cue.id: cue.attuned for cue in observation.cues})
+        ratings.update(observation.ratings)
+    return {
+        "risk_factor": risk_factors,
+        "risk_factor_category": risk_factor_categories(),
+        "checklist_title": titles,
+        "domain": domain_labels(),
+        "cue": cues,
+        "cue_attuned": attuned,
+        "rating": ratings,
+    }
+
+
+@lru_cache(maxsize=8)
+def _translated_labels(language: str | None) -> dict[str, dict[str, str]]:
+    """Kind → key → label, only what ``language``'s files give (a later version wins)."""
+    found: dict[str, dict[str, str]] = {kind: {} for kind in LABEL_SOURCES}
+    for kind, (stem, section) in LABEL_SOURCES.items():
+        for _version, found_language, content in sorted(_translation_files(stem), key=lambda entry: entry[0]):
+            if found_language == language:
+                found[kind].update(content.get(section, {}))
+    return found
+
+
+def labels_in(kind: str, language: str | None) -> dict[str, str]:
+    """Key → label of one kind (see ``LABEL_SOURCES``) in ``language``, in the English
+    order, with the English label where that language has none. The English API of
+    this module (``.label``, ``.title``, ``domain_labels()``…) stays English: the API,
+    the referral summary and the program report rely on it."""
+    return {**_english_labels()[kind], **_translated_labels(language)[kind]}
+
+
+def label_in(kind: str, key: str, language: str | None, english: str | None = None) -> str:
+    """One label of a kind in ``language``; where that language has none, ``english``
+    when given (a versioned wording), else the English label, else the key itself."""
+    translated = _translated_labels(language)[kind].get(key)
+    if translated is not None:
+        return translated
+    return english if english is not None else _english_labels()[kind].get(key, key)

@@ -18,14 +18,13 @@ from clinic.cases.models import Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.forms import query_int
-from clinic.instruments import domain_labels, get_risk_factor
 from clinic.permissions.roles import STAFF, SUPERVISOR, access, can_see_other_caseloads, can_transition_referrals
 from clinic.referrals import queries, services
 from clinic.referrals.blueprint import bp
 from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, ServiceContactForm, TransitionForm
 from clinic.referrals.loop import SERVICE_LABELS
 from clinic.referrals.models import STATUSES, Referral
-from clinic.templating import code_label
+from clinic.templating import code_label, instrument_labels, risk_factor_label
 
 STATUS_FILTERS = {
     "": _l("All referrals"),
@@ -35,13 +34,6 @@ STATUS_FILTERS = {
     "sent": _l("Sent"),
     "closed": _l("Closed"),
 }
-
-
-def risk_factor_label(code: str | None) -> str:
-    try:
-        return get_risk_factor(code).label
-    except KeyError:
-        return code or ""
 
 
 @bp.app_context_processor
@@ -60,7 +52,7 @@ def _panel():
 @bp.context_processor
 def _labels():
     return {
-        "domain_labels": domain_labels(),
+        "domain_labels": instrument_labels("domain"),
         "risk_factor_label": risk_factor_label,
         "outcome_labels": OUTCOME_LABELS,
         "move_labels": MOVE_LABELS,

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from clinic.cases.ages import date_at_screening_age, screening_age_months
 from clinic.instruments import Instrument
+from clinic.templating import checklist_title
 
 RESPONSES = ("yes", "sometimes", "not_yet")
 MISSED = "not_yet"
@@ -60,7 +61,9 @@ def validate_responses(instrument: Instrument, responses: Mapping[str, object]) 
     for item_id in responses:
         if item_id not in known:
             errors[f"responses.{item_id}"] = _(
-                "This is not a milestone of %(title)s (v%(version)s).", title=instrument.title, version=instrument.version
+                "This is not a milestone of %(title)s (v%(version)s).",
+                title=checklist_title(instrument.code),
+                version=instrument.version,
             )
     return errors
 
@@ -100,7 +103,7 @@ def screening_date_problem(
         return _(
             "%(title)s is for children aged %(min)d to %(max)d months; on that date the child's screening age is"
             " %(age)d months.",
-            title=instrument.title,
+            title=checklist_title(instrument.code),
             min=instrument.window_min,
             max=instrument.window_max,
             age=age,

@@ -23,20 +23,12 @@ from clinic.auth.models import User
 from clinic.cases.follow_ups import can_restore, family_follow_ups, open_screening_follow_ups
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
-from clinic.instruments import (
-    Instrument,
-    Item,
-    ObservationInstrument,
-    domain_labels,
-    get_risk_factor,
-    instrument_title,
-    instruments,
-    observation_instrument,
-)
+from clinic.instruments import Instrument, Item, ObservationInstrument, get_risk_factor, observation_instrument
 from clinic.screening import services
 from clinic.screening.chart import ChartTable, Point, chart_table, milestones_chart_svg
 from clinic.screening.models import Observation, RiskFactor, Screening
 from clinic.screening.schedule import NextScreening, next_screening
+from clinic.templating import checklist_title, instrument_label, instrument_labels
 
 
 @dataclass(frozen=True)
@@ -109,7 +101,9 @@ def _observation_entry(observation: Observation) -> ObservationEntry:
 
 
 def _risk_label(risk_factor: RiskFactor) -> str:
-    return get_risk_factor(risk_factor.code, risk_factor.catalog_version).label
+    """In the page's language; in English, the wording of the catalog it was noted under."""
+    english = get_risk_factor(risk_factor.code, risk_factor.catalog_version).label
+    return instrument_label("risk_factor", risk_factor.code, english)
 
 
 def risk_entry(risk_factor: RiskFactor) -> RiskEntry:
@@ -167,7 +161,7 @@ def child_timeline(user: User, child: Child) -> ChildTimeline:
     order = {"screening": 0, "risk_factor": 1, "observation": 2}
     events.sort(key=lambda event: (event.on, -order[event.kind]), reverse=True)
 
-    labels = domain_labels()
+    labels = instrument_labels("domain")
     points = chart_points(screenings)
     chart = Markup(milestones_chart_svg(points, labels)) if screenings else None
     services.record_read(user, *(e.screening for e in screenings), *risk_factors, *observations)
@@ -181,7 +175,7 @@ def child_timeline(user: User, child: Child) -> ChildTimeline:
         chart_svg=chart,
         chart_table=chart_table(points, labels),
         domain_labels=labels,
-        instrument_titles={instrument.code: instrument.title for instrument in instruments()},
+        instrument_titles=instrument_labels("checklist_title"),
         observation=observation_instrument(),
     )
 
@@ -232,7 +226,7 @@ def family_panel(user: User, family: Family) -> FamilyPanel:
             FollowUpEntry(
                 f,
                 children.get(f.child_id) if f.child_id is not None else None,
-                instrument_title(f.instrument_code),
+                checklist_title(f.instrument_code) or None,
                 f.status in ("scheduled", "missed") and f.due_on < today,
                 can_restore(f, today),
             )

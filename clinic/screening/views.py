@@ -26,13 +26,9 @@ from clinic.extensions import db
 from clinic.forms import form_page, optional_text, refused, show_service_errors
 from clinic.instruments import (
     Instrument,
-    domain_labels,
     get_instrument,
-    instrument_title,
-    instruments,
     observation_instrument,
     risk_factor_catalog,
-    risk_factor_categories,
     translated_domain_labels,
 )
 from clinic.permissions.roles import STAFF, access
@@ -60,7 +56,15 @@ from clinic.screening.forms import (
 )
 from clinic.screening.models import RiskFactor, Screening
 from clinic.screening.schedule import checklist_choice, next_screenings
-from clinic.templating import day_label
+from clinic.templating import (
+    checklist_title,
+    cue_label,
+    day_label,
+    instrument_labels,
+    rating_label,
+    risk_factor_category_label,
+    risk_factor_label,
+)
 
 RATING_MISSING = "Rate this cue (or choose not observed)."
 
@@ -96,7 +100,7 @@ def _flash_referral(effect: str | None, referral) -> None:
 
 def _flash_follow_up(follow_up) -> None:
     if follow_up is not None:
-        title = instrument_title(follow_up.instrument_code)
+        title = checklist_title(follow_up.instrument_code)
         flash(
             _("Next screening scheduled: %(title)s, due %(date)s.", title=title, date=day_label(follow_up.due_on)),
             "info",
@@ -132,7 +136,7 @@ def _screening_page(child: Child, instrument: Instrument | None, answers: KeyedI
         answers=answers,
         groups=(answers,),
         stray_errors=answers.stray_errors(instrument.item_ids) if instrument else answers.errors,
-        domain_labels=domain_labels(),
+        domain_labels=instrument_labels("domain"),
         family_domain_labels=translated_domain_labels(child.family.language),
         **context,
     )
@@ -260,8 +264,8 @@ def screening(screening_id: int):
         original=screening.answers(0),
         amendments=timeline.amendment_history(screening),
         follow_ups=follow_up_services.open_screening_follow_ups(child),
-        instrument_titles={instrument.code: instrument.title for instrument in instruments()},
-        domain_labels=domain_labels(),
+        instrument_titles=instrument_labels("checklist_title"),
+        domain_labels=instrument_labels("domain"),
         today=today,
     )
 
@@ -307,9 +311,8 @@ def amend_screening(screening_id: int):
 
 def _risk_factor_choices(applies_to: str) -> list[SelectChoice]:
     """Catalog entries for a child or a caregiver, grouped by category (select optgroups)."""
-    categories = risk_factor_categories()
     return [
-        SelectChoice(entry.code, entry.label, optgroup=categories.get(entry.category, entry.category))
+        SelectChoice(entry.code, risk_factor_label(entry.code), optgroup=risk_factor_category_label(entry.category))
         for entry in risk_factor_catalog()
         if entry.applies_to == applies_to
     ]
@@ -392,7 +395,14 @@ def new_observation(family_id: int):
     ratings = KeyedInputs("ratings", formdata)
     cue_notes = KeyedInputs("cue_notes", formdata)
     context = dict(
-        family=family, instrument=instrument, ratings=ratings, cue_notes=cue_notes, groups=(ratings, cue_notes)
+        family=family,
+        instrument=instrument,
+        ratings=ratings,
+        cue_notes=cue_notes,
+        groups=(ratings, cue_notes),
+        # The cues and ratings in the page's language (the form's choices).
+        cue_labels={cue_id: cue_label(cue_id) for cue_id in instrument.cue_ids},
+        rating_labels={value: rating_label(value) for value in instrument.ratings},
     )
     if form.validate_on_submit():
         try:

@@ -13,7 +13,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from clinic.instruments import instrument_title
+from clinic.templating import checklist_title
 from clinic.worklist.due import Item
 
 FOLLOW_UP_LABELS = {"visit": _l("Home visit"), "call": _l("Phone call"), "screening": _l("Screening")}
@@ -32,7 +32,7 @@ def what_to_do(item: Item) -> str:
     if item.kind in ("overdue_follow_up", "due_follow_up"):
         return str(FOLLOW_UP_LABELS.get(item.follow_up_kind or "", _("Follow-up")))
     if item.kind == "screening_due":
-        title = instrument_title(item.instrument_code)
+        title = checklist_title(item.instrument_code)
         if item.follow_up_id is not None:
             if not item.recordable:
                 if title:
