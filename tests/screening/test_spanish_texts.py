@@ -32,6 +32,38 @@ def test_every_milestone_of_version_1_has_its_spanish_text_and_nothing_else():
     ))
 
 
+def _spanish_and_english(stem: str) -> tuple[dict, dict]:
+    spanish = json.loads((DATA_DIR / f"{stem}-v1.es.json").read_text(encoding="utf-8"))
+    english = json.loads((DATA_DIR / f"{stem}-v1.json").read_text(encoding="utf-8"))
+    assert spanish["version"] == english["version"] == 1
+    return spanish, english
+
+
+def _a_translation_of(spanish: dict[str, str], english: dict[str, str]) -> bool:
+    """Every key and nothing else, each a written text other than the English one."""
+    return list(spanish) == list(english) and all(
+        spanish[key].strip() and spanish[key] != english[key] for key in english
+    )
+
+
+def test_every_checklist_has_its_spanish_title_and_nothing_else():
+    spanish, english = _spanish_and_english("milestones")
+    assert _a_translation_of(spanish["titles"], {i["code"]: i["title"] for i in english["instruments"]})
+
+
+def test_every_risk_factor_and_category_of_catalog_1_has_its_spanish_label_and_nothing_else():
+    spanish, english = _spanish_and_english("risk-factors")
+    assert _a_translation_of(spanish["labels"], {entry["code"]: entry["label"] for entry in english["risk_factors"]})
+    assert _a_translation_of(spanish["categories"], english["categories"])
+
+
+def test_every_cue_and_rating_of_observation_1_has_its_spanish_label_and_nothing_else():
+    spanish, english = _spanish_and_english("attachment-observation")
+    assert _a_translation_of(spanish["cues"], {cue["id"]: cue["label"] for cue in english["cues"]})
+    assert _a_translation_of(spanish["attuned"], {cue["id"]: cue["attuned"] for cue in english["cues"]})
+    assert _a_translation_of(spanish["ratings"], english["ratings"])
+
+
 def test_an_instrument_gives_the_text_in_a_language_it_has_else_the_original():
     m3_6 = get_instrument("m3_6")
     joy = m3_6.items[0]
