@@ -267,16 +267,6 @@ def observation_instrument(version: int | None = None) -> ObservationInstrument:
     return observations[max(observations) if version is None else version]
 
 
-def instrument_title(code: str | None) -> str | None:
-    """The checklist's title for a code (the code itself when it is not shipped)."""
-    if code is None:
-        return None
-    try:
-        return get_instrument(code).title
-    except KeyError:
-        return code
-
-
 # The labels staff read on pages, by kind: where a language's ``*.<language>.json``
 # file (a translation of the same version) holds them, as (file stem, section).
 LABEL_SOURCES = {
