@@ -121,7 +121,7 @@ def ids_for(url: str, visitor_email: str, supervisor_email: str) -> dict[str, in
             "WHERE lower(u.email) = %s ORDER BY f.id LIMIT 1",
             (visitor_email,),
         ).fetchone()
-    return {"family": family, "child": child, "visitor": visitor, "search": search}
+    return {"family": family, "child": child, "visitor": visitor, "search": urllib.parse.quote(search)}
 
 
 def demo_accounts(url: str) -> dict[str, Account]:
