@@ -7,15 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import abort, g, render_template, request
-from sqlalchemy import select
 
 from clinic import clock
 from clinic.auth.models import User
 from clinic.cases.models import Child, Family
 from clinic.extensions import db
 from clinic.permissions.roles import STAFF, SUPERVISOR, access
-from clinic.permissions.scope import family_scope, overseen_visitors
-from clinic.referrals.models import ACTIVE_STATUSES, Referral
+from clinic.permissions.scope import overseen_visitors
+from clinic.referrals.queries import waiting_referral_ids
 from clinic.worklist import present
 from clinic.worklist.blueprint import bp
 from clinic.worklist.due import KINDS, Item, due_items
@@ -44,11 +43,7 @@ def due_for_families(user: User, families: list[Family]) -> dict[int, FamilyDue]
         return result
     for item in due_items(user, clock.today(), family_ids=ids):
         result[item.family_id].items.append(item)
-    for family_id, referral_id in db.session.execute(
-        select(Referral.family_id, Referral.id)
-        .join(Family, Family.id == Referral.family_id)
-        .where(family_scope(user), Referral.family_id.in_(ids), Referral.status.in_(ACTIVE_STATUSES))
-    ):
+    for family_id, referral_id in waiting_referral_ids(user, ids).items():
         result[family_id].open_referral_id = referral_id
     return result
 

@@ -69,23 +69,27 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     """A fresh tablet-sized tab (its own cookies) whose relative URLs go to the live server."""
-    context = browser.new_context(base_url=live_server, locale="en-US", **TABLET)
+    page = open_tab(browser, live_server, "tablet", "en-US")
+    yield page
+    page.context.close()
+
+
+def open_tab(browser, live_server: str, size: str, locale: str):
+    """A tab in a fresh browser context at ``size`` (a key of SIZES) and in
+    ``locale``; ``page.size`` names the size (screenshots are filed under it)."""
+    context = browser.new_context(base_url=live_server, locale=locale, **SIZES[size])
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    yield page
-    context.close()
+    page.size = size
+    return page
 
 
 @pytest.fixture(params=sorted(SIZES))
 def sized_page(request, browser, live_server):
-    """A fresh tab at tablet, then phone size (the test runs once for each);
-    ``sized_page.size`` names it (screenshots are filed under it)."""
-    context = browser.new_context(base_url=live_server, locale="en-US", **SIZES[request.param])
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.size = request.param
+    """A fresh tab at tablet, then phone size (the test runs once for each)."""
+    page = open_tab(browser, live_server, request.param, "en-US")
     yield page
-    context.close()
+    page.context.close()
 
 
 def sign_in_on(page, user, password: str = PASSWORD, before_submit=None) -> None:

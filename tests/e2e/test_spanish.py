@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from clinic import clock
 from tests.e2e.checks import check_page
-from tests.e2e.conftest import SIZES, TIMEOUT_MS
+from tests.e2e.conftest import SIZES, open_tab
 from tests.factories import PASSWORD, CaregiverFactory, ChildFactory, FamilyFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -21,12 +21,9 @@ TODAY = date(2026, 12, 10)
 @pytest.fixture(params=sorted(SIZES))
 def spanish_page(request, browser, live_server):
     """A fresh tab of a browser set to Spanish, at tablet then phone size."""
-    context = browser.new_context(base_url=live_server, locale="es", **SIZES[request.param])
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.size = request.param
+    page = open_tab(browser, live_server, request.param, "es")
     yield page
-    context.close()
+    page.context.close()
 
 
 def test_a_visitor_works_in_spanish(db, monkeypatch, spanish_page):
