@@ -4,10 +4,11 @@ nothing is due beside an overdue scheduled screening."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import text
 
 from clinic import clock
 from clinic.templating import day
@@ -61,3 +62,18 @@ def test_child_page_lists_an_overdue_scheduled_screening_as_due(login, db):
     item = to_do.select_one("[data-kind]")
     assert (item["data-kind"], item["data-due-on"]) == ("screening_due", "2026-11-18")
     assert "Wed 18 Nov 2026" in to_do.get_text()
+
+
+def test_sessions_show_moments_in_the_clinics_time_like_every_other_page(login, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CLINIC_TIMEZONE", "America/Chicago")
+    visitor = UserFactory()
+    browser = login(visitor)
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE user_sessions SET created_at = :at WHERE user_id = :id"),
+            {"at": datetime(2026, 12, 8, 20, 5, tzinfo=UTC), "id": visitor.id},
+        )
+    signed_in = page(browser.get("/account/sessions")).select_one("tr[id^=session-] td time")
+    # 20:05 UTC is 14:05 in Chicago (UTC-6 in December).
+    assert signed_in.get_text() == "Tue 8 Dec 2026, 14:05"
+    assert signed_in["datetime"] == "2026-12-08T14:05-06:00"
