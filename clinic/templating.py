@@ -92,14 +92,10 @@ def mail_status_label(status: str | None) -> str:
     return str(MAIL_STATUS_LABELS.get(status, status))
 
 
-def page_language() -> str:
+def page_language() -> str | None:
     """The language code of the page (``<html lang>``): the browser's choice on staff
-    pages, the family's on pages rendered with its language forced."""
-    return get_locale().language
-
-
-def _label_language() -> str | None:
-    # Outside a request (a staff email, a task) there is no page: the English labels.
+    pages, the family's on pages rendered with its language forced; None outside a
+    request (a staff email, a task), where labels are the English ones."""
     locale = get_locale()
     return locale.language if locale is not None else None
 
@@ -107,13 +103,13 @@ def _label_language() -> str | None:
 def instrument_labels(kind: str) -> dict[str, str]:
     """Key → label of one kind of instrument data (risk factors, their categories,
     checklist titles, domains, cues, ratings) in the page's language."""
-    return labels_in(kind, _label_language())
+    return labels_in(kind, page_language())
 
 
 def instrument_label(kind: str, key: str | None, english: str | None = None) -> str:
     """One label of instrument data in the page's language (``english``, else the
     shipped English label, where the language has none)."""
-    return "" if key is None else label_in(kind, key, _label_language(), english)
+    return "" if key is None else label_in(kind, key, page_language(), english)
 
 
 def risk_factor_label(code: str | None) -> str:

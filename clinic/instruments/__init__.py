@@ -130,11 +130,6 @@ def _translation_files(stem: str) -> list[tuple[int, str, dict]]:
     return found
 
 
-def translated_domain_labels(language: str | None) -> dict[str, str]:
-    """Domain code → label in ``language`` (the English labels where none is given)."""
-    return labels_in("domain", language)
-
-
 @dataclass(frozen=True)
 class _Milestones:
     by_key: dict[tuple[str, int], Instrument]

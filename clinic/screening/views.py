@@ -24,13 +24,7 @@ from clinic.cases.models import Child, Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.forms import form_page, optional_text, refused, show_service_errors
-from clinic.instruments import (
-    Instrument,
-    get_instrument,
-    observation_instrument,
-    risk_factor_catalog,
-    translated_domain_labels,
-)
+from clinic.instruments import Instrument, get_instrument, labels_in, observation_instrument, risk_factor_catalog
 from clinic.permissions.roles import STAFF, access
 from clinic.permissions.scope import (
     get_caregiver_or_404,
@@ -137,7 +131,7 @@ def _screening_page(child: Child, instrument: Instrument | None, answers: KeyedI
         groups=(answers,),
         stray_errors=answers.stray_errors(instrument.item_ids) if instrument else answers.errors,
         domain_labels=instrument_labels("domain"),
-        family_domain_labels=translated_domain_labels(child.family.language),
+        family_domain_labels=labels_in("domain", child.family.language),
         **context,
     )
 

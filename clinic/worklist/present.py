@@ -13,10 +13,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from clinic.screening.forms import FOLLOW_UP_KIND_LABELS
 from clinic.templating import checklist_title
 from clinic.worklist.due import Item
 
-FOLLOW_UP_LABELS = {"visit": _l("Home visit"), "call": _l("Phone call"), "screening": _l("Screening")}
 KIND_LABELS = {
     "overdue_follow_up": _l("Follow-up past due"),
     "due_follow_up": _l("Follow-up due"),
@@ -30,7 +30,7 @@ KIND_LABELS = {
 def what_to_do(item: Item) -> str:
     """One line saying what needs doing (no health detail beyond the kind of step)."""
     if item.kind in ("overdue_follow_up", "due_follow_up"):
-        return str(FOLLOW_UP_LABELS.get(item.follow_up_kind or "", _("Follow-up")))
+        return str(FOLLOW_UP_KIND_LABELS.get(item.follow_up_kind or "", _("Follow-up")))
     if item.kind == "screening_due":
         title = checklist_title(item.instrument_code)
         if item.follow_up_id is not None:
