@@ -23,7 +23,7 @@ RUN python3 -m venv "$VIRTUAL_ENV" \
  && pip uninstall --yes --quiet clinic \
  && rm -rf clinic worker README.md build *.egg-info
 
-COPY README.md alembic.ini ./
+COPY README.md alembic.ini gunicorn.conf.py ./
 COPY clinic ./clinic
 COPY worker ./worker
 COPY migrations ./migrations
@@ -34,4 +34,4 @@ RUN pip install --no-cache-dir --quiet --no-deps -e . \
 USER clinic
 ENV FLASK_APP=clinic:create_app
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-", "clinic:create_app()"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "clinic:create_app()"]

@@ -122,7 +122,7 @@ def start_gunicorn(url: str, port: int, redis_url: str | None) -> subprocess.Pop
     if redis_url:
         env["REDIS_URL"] = redis_url
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+        [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "clinic:create_app()"],
         cwd=ROOT, env=env, start_new_session=True,
     )

@@ -390,6 +390,12 @@ def machine() -> str:
             f"{platform.release()}, Python {platform.python_version()}, PostgreSQL {server}")
 
 
+def gunicorn_workers() -> int:
+    settings: dict = {}
+    exec((HERE.parent / "gunicorn.conf.py").read_text(), settings)
+    return settings["workers"]
+
+
 def load_average() -> str:
     return " / ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -465,7 +471,7 @@ def main() -> None:
         "",
         f"Program: {args.generated}" if args.generated else "",
         "",
-        f"gunicorn `clinic:create_app()` with 3 workers × 4 threads (as the Dockerfile), on 127.0.0.1; wrk, "
+        f"gunicorn `clinic:create_app()` with `gunicorn.conf.py` (as the Dockerfile: {gunicorn_workers()} sync workers), on 127.0.0.1; wrk, "
         f"{args.connections} connections, {args.duration} s per page, then the trivial route for {args.duration} s "
         "right after with the same credentials: `/healthz` with the session cookie (the session is looked up as for "
         f"any page), `{TRIVIAL_API}` with the bearer token for the API. `/healthz` without credentials (no database "

@@ -21,6 +21,7 @@ from pathlib import Path
 GRACE = 8.0  # seconds a child has to stop after SIGTERM
 QUIT_GRACE = 4.0  # and then after SIGQUIT
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def commands(bind: str, queues: str) -> dict[str, list[str]]:
@@ -32,7 +33,7 @@ def commands(bind: str, queues: str) -> dict[str, list[str]]:
         # "Warm shutdown" on the file broker.
         "beat": [str(BIN / "celery"), "-A", "worker", "beat", "--loglevel=INFO"],
         "web": [
-            str(BIN / "gunicorn"), "--bind", bind, "--workers", "2", "--threads", "4",
+            str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), "--bind", bind,
             "--access-logfile", "-", "clinic:create_app()",
         ],
     }
