@@ -1,6 +1,6 @@
 """Pages of the worklist package: the worklist (a visitor's start page), a visitor's
-worklist opened by their supervisor, and the panels that the case pages include
-(``worklist/_family_due.html``, ``worklist/_child_due.html``)."""
+worklist opened by their supervisor, and what the case pages show of it (the macros
+``family_todo`` and ``child_todo`` of ``worklist/_macros.html``)."""
 
 from __future__ import annotations
 
@@ -52,15 +52,17 @@ def due_for_child(user: User, child: Child) -> list[Item]:
     return due_items(user, clock.today(), family_id=child.family_id, child_id=child.id)
 
 
-@bp.app_context_processor
-def _panels():
-    return {
-        "due_for_families": lambda families: due_for_families(g.user, list(families)),
-        "due_for_child": lambda child: due_for_child(g.user, child),
-        "worklist_kind_labels": present.KIND_LABELS,
-        "worklist_what_to_do": present.what_to_do,
-        "worklist_action_url": present.action_url,
-    }
+@bp.record_once
+def _template_globals(state) -> None:
+    """Globals, not a context processor: the macros that use them are imported
+    without context, which lets Jinja build their module once, not once per row."""
+    state.app.jinja_env.globals.update(
+        due_for_families=lambda families: due_for_families(g.user, list(families)),
+        due_for_child=lambda child: due_for_child(g.user, child),
+        worklist_kind_labels=present.KIND_LABELS,
+        worklist_what_to_do=present.what_to_do,
+        worklist_action_url=present.action_url,
+    )
 
 
 def _page(items: list[Item], visitor: User | None = None):
