@@ -432,13 +432,14 @@ def _not_seen(active_scope, today, families) -> list[Item]:
         .where(*active_scope, FollowUp.kind == "visit", FollowUp.status == "done")
         .group_by(FollowUp.family_id),
     ).subquery()
+    # Families whose children were never screened come back with None, left out
+    # here: a filter in SQL would make PostgreSQL find each child's latest screening twice.
     last_seen: dict[int, date] = {
         family_id: on
         for family_id, on in db.session.execute(
-            select(contacts.c.family_id, func.max(contacts.c.on))
-            .where(contacts.c.on.is_not(None))  # children never screened
-            .group_by(contacts.c.family_id)
+            select(contacts.c.family_id, func.max(contacts.c.on)).group_by(contacts.c.family_id)
         )
+        if on is not None
     }
     items = []
     for family in families.values():
