@@ -29,12 +29,14 @@ def search_families(
     per_page: int = 25,
     status: str | None = None,
     visitor_id: int | None = None,
+    with_caregivers: bool = False,
 ) -> Page[Family]:
     """Families in the user's scope, matching ``q`` on the family or a child's name,
     optionally only one visitor's (the list behind a dashboard number).
 
-    Three queries: the count, the page of families, and their children and
-    caregivers (loaded together with ``selectinload``).
+    A fixed number of queries: the count, the page of families, and their children,
+    visitor and (``with_caregivers``: the API shows them, the caseload does not)
+    caregivers, each loaded for the whole page with ``selectinload``.
     """
     conditions = [family_scope(user)]
     if status:
@@ -56,16 +58,10 @@ def search_families(
             .where(family_scope(user), func.lower(child_full_name()).like(pattern, escape="\\"))
         )
         conditions.append(Family.id.in_(union(by_family_name.correlate(None), by_child_name.correlate(None))))
-    query = (
-        select(Family)
-        .where(*conditions)
-        .options(
-            selectinload(Family.children),
-            selectinload(Family.caregivers),
-            selectinload(Family.assigned_visitor),
-        )
-        .order_by(Family.name, Family.id)
-    )
+    loads = [selectinload(Family.children), selectinload(Family.assigned_visitor)]
+    if with_caregivers:
+        loads.append(selectinload(Family.caregivers))
+    query = select(Family).where(*conditions).options(*loads).order_by(Family.name, Family.id)
     return paginate(query, select(func.count(Family.id)).where(*conditions), page, per_page)
 
 
