@@ -1,0 +1,52 @@
+"""Templates' gettext (clinic.templating.install_gettext): the page's language, a
+family's language forced inside a request, escaping as Jinja's "newstyle" gettext
+does, and dates in each language. Expected strings are from the Spanish catalogue
+(clinic/translations/es) and Babel's "EEE d MMM y"; 6 Dec 2026 is a Sunday."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+from flask_babel import force_locale
+
+from clinic.templating import day_label
+
+SPANISH = {"Accept-Language": "es"}
+
+
+@contextmanager
+def request_in(app, headers=None):
+    """A request of its own, as a server gives each (the tests' app context would
+    otherwise carry one request's language into the next)."""
+    with app.app_context(), app.test_request_context("/", headers=headers or {}):
+        yield
+
+
+def test_a_template_follows_the_page_and_then_the_forced_language(app):
+    template = app.jinja_env.from_string("{{ _('Overdue') }}|{{ ngettext('%(num)d month', '%(num)d months', 2) }}")
+    with request_in(app, SPANISH):
+        assert template.render() == "Atrasados|2 meses"
+        with force_locale("en"):  # a family's email rendered during a staff request
+            assert template.render() == "Overdue|2 months"
+        assert template.render() == "Atrasados|2 meses"
+    with request_in(app):
+        assert template.render() == "Overdue|2 months"
+
+
+def test_variables_are_escaped_in_html_and_left_alone_in_plain_text(app):
+    html = app.jinja_env.from_string("{{ _('since %(date)s', date=value) }} {{ _('100%%') }}")
+    text = app.jinja_env.from_string("{% autoescape false %}{{ _('since %(date)s', date=value) }}{% endautoescape %}")
+    with request_in(app):
+        assert html.render(value="<b>&") == "since &lt;b&gt;&amp; 100%"
+        assert text.render(value="<b>&") == "since <b>&"
+
+
+def test_a_day_reads_in_the_page_language(app):
+    sunday = date(2026, 12, 6)
+    with request_in(app):
+        assert day_label(sunday) == "Sun 6 Dec 2026"
+    with request_in(app, SPANISH):
+        assert day_label(sunday) == "dom 6 dic 2026"
+        with force_locale("en"):
+            assert day_label(sunday) == "Sun 6 Dec 2026"
