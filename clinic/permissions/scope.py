@@ -134,3 +134,8 @@ def overseen_visitors(user: User) -> Select:
     if user.role == "supervisor":
         return query.where(User.id.in_(supervised_visitor_ids(user)))
     return query.where(false())
+
+
+def get_overseen_visitor_or_404(user: User, visitor_id: int) -> User:
+    """A home visitor whose caseload ``user`` oversees (404 for anyone else)."""
+    return first_or_404(overseen_visitors(user).where(User.id == visitor_id))

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, g, render_template, request
+from flask import g, render_template, request
 
 from clinic import clock
 from clinic.auth.models import User
 from clinic.cases.models import Child, Family
-from clinic.extensions import db
 from clinic.permissions.roles import STAFF, SUPERVISOR, access
-from clinic.permissions.scope import overseen_visitors
+from clinic.permissions.scope import get_overseen_visitor_or_404
 from clinic.referrals.queries import waiting_referral_ids
 from clinic.worklist import present
 from clinic.worklist.blueprint import bp
@@ -95,7 +94,5 @@ def index():
 @access(SUPERVISOR)
 def visitor_worklist(visitor_id: int):
     """One visitor's worklist, as their supervisor (or an admin) sees it."""
-    visitor = db.session.scalars(overseen_visitors(g.user).where(User.id == visitor_id)).first()
-    if visitor is None:
-        abort(404)
+    visitor = get_overseen_visitor_or_404(g.user, visitor_id)
     return _page(due_items(g.user, clock.today(), visitor_id=visitor.id), visitor)
