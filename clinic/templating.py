@@ -12,7 +12,7 @@ from flask import Flask, current_app, g, url_for
 from flask_babel import get_locale, get_translations, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_eval_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from clinic import clock
 from clinic.instruments import label_in, labels_in
@@ -25,8 +25,11 @@ def local_datetime(value: datetime | None) -> Markup:
     if value is None:
         return Markup("")
     local = value.astimezone(clock.clinic_timezone())
-    return Markup('<time datetime="{}">{}, {}</time>').format(
-        local.isoformat(timespec="minutes"), day_label(local.date()), local.strftime("%H:%M")
+    # Built by hand, not Markup.format (4× slower; an audit log page shows 50): the
+    # ISO moment and the hour are digits and signs, the day's label is escaped.
+    return Markup(
+        f'<time datetime="{local.isoformat(timespec="minutes")}">{escape(day_label(local.date()))}, '
+        f'{local.strftime("%H:%M")}</time>'
     )
 
 
@@ -50,7 +53,7 @@ def day(value: date | None) -> Markup:
     a date (the ``day`` filter)."""
     if value is None:
         return Markup("")
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), day_label(value))
+    return Markup(f'<time datetime="{value.isoformat()}">{escape(day_label(value))}</time>')
 
 
 def months_label(months: int) -> str:
