@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, union_all
 
@@ -213,8 +214,13 @@ def closing_birth_dates(instrument: Instrument, today: date) -> BirthDates:
     return BirthDates(first, first - _LONGEST_CORRECTION, last)
 
 
+@lru_cache(maxsize=4)
 def _closing_candidates(today: date) -> ColumnElement[bool]:
-    """SQL on ``Child``: born in one of ``closing_birth_dates``' ranges."""
+    """SQL on ``Child``: born in one of ``closing_birth_dates``' ranges.
+
+    The same for every request of a day (the instruments are shipped data): built
+    once, not for each page (an OR of 14 ranges, a quarter of rule 10's Python for
+    one family)."""
     preterm = and_(Child.gestational_age_weeks.is_not(None), Child.gestational_age_weeks < PRETERM_BELOW_WEEKS)
     ranges = []
     for instrument in instruments():
