@@ -146,8 +146,7 @@ def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: i
     zone = clock.clinic_timezone()
     items: list[Item] = []
     closing = _closing_candidates(today)
-    children = _children(active_scope, child_id, closing)
-    administered = _administered(active_scope, child_id, closing)
+    children, administered = _children_and_screenings(active_scope, child_id, closing)
     follow_up_items, screening_follow_ups = _follow_ups(active_scope, child_id, today, families)
     items += follow_up_items
     items += _closing_windows(today, families, children, administered, screening_follow_ups)
@@ -230,8 +229,12 @@ def _closing_candidates(today: date) -> ColumnElement[bool]:
     return or_(*ranges)
 
 
-def _children(active_scope, child_id: int | None, closing) -> dict[int, _Child]:
-    """The children who may have a window closing soon."""
+def _children_and_screenings(
+    active_scope, child_id: int | None, closing
+) -> tuple[dict[int, _Child], dict[int, list[tuple[str, date]]]]:
+    """The children who may have a window closing soon, and child id → (instrument
+    code, date) of each of their screenings: one query, a row per screening (or one
+    for a child with none)."""
     query = (
         select(
             Child.id,
@@ -240,35 +243,25 @@ def _children(active_scope, child_id: int | None, closing) -> dict[int, _Child]:
             Child.last_name,
             Child.date_of_birth,
             Child.gestational_age_weeks,
+            Screening.instrument_code,
+            Screening.administered_on,
         )
         .join(Family, Family.id == Child.family_id)
+        .outerjoin(Screening, Screening.child_id == Child.id)
         .where(*active_scope, closing)
     )
     if child_id is not None:
         query = query.where(Child.id == child_id)
-    return {
-        row.id: _Child(
-            row.id, row.family_id, f"{row.first_name} {row.last_name}", row.date_of_birth, row.gestational_age_weeks
-        )
-        for row in db.session.execute(query)
-    }
-
-
-def _administered(active_scope, child_id: int | None, closing) -> dict[int, list[tuple[str, date]]]:
-    """Child id → (instrument code, date) of every screening of the children
-    ``_children`` picks."""
-    query = (
-        select(Screening.child_id, Screening.instrument_code, Screening.administered_on)
-        .join(Child, Child.id == Screening.child_id)
-        .join(Family, Family.id == Child.family_id)
-        .where(*active_scope, closing)
-    )
-    if child_id is not None:
-        query = query.where(Child.id == child_id)
+    children: dict[int, _Child] = {}
     administered: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for row in db.session.execute(query):
-        administered[row.child_id].append((row.instrument_code, row.administered_on))
-    return administered
+        if row.id not in children:
+            children[row.id] = _Child(
+                row.id, row.family_id, f"{row.first_name} {row.last_name}", row.date_of_birth, row.gestational_age_weeks
+            )
+        if row.instrument_code is not None:
+            administered[row.id].append((row.instrument_code, row.administered_on))
+    return children, administered
 
 
 def _follow_ups(active_scope, child_id, today, families) -> tuple[list[Item], set[tuple[int, str | None]]]:
