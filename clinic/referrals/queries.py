@@ -139,13 +139,3 @@ def active_referral_id(family_id: int) -> int | None:
     return db.session.scalar(
         select(Referral.id).where(Referral.family_id == family_id, Referral.status.in_(ACTIVE_STATUSES))
     )
-
-
-def waiting_referral_ids(user: User, family_ids: list[int]) -> dict[int, int]:
-    """Family id → its open or reviewed referral, for these families in ``user``'s scope."""
-    rows = db.session.execute(
-        select(Referral.family_id, Referral.id)
-        .join(Family, Family.id == Referral.family_id)
-        .where(family_scope(user), Referral.family_id.in_(family_ids), Referral.status.in_(ACTIVE_STATUSES))
-    )
-    return {family_id: referral_id for family_id, referral_id in rows}

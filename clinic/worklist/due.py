@@ -98,6 +98,16 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Due:
+    """Rule 10's items, and what the same queries tell the case pages besides."""
+
+    items: list[Item]
+    # Family id → its open or reviewed referral (the caseload's mark), read with the
+    # referral items rather than by a query of its own.
+    waiting_referrals: dict[int, int]
+
+
+@dataclass(frozen=True)
 class _Family:
     id: int
     name: str
@@ -128,6 +138,21 @@ def due_items(
     (the caseload), ``child_id`` to one child's items (its page); all stay inside
     the user's scope.
     """
+    return due(
+        user, today, visitor_id=visitor_id, family_id=family_id, family_ids=family_ids, child_id=child_id
+    ).items
+
+
+def due(
+    user: User,
+    today: date,
+    *,
+    visitor_id: int | None = None,
+    family_id: int | None = None,
+    family_ids: list[int] | None = None,
+    child_id: int | None = None,
+) -> Due:
+    """:func:`due_items`, with the families' waiting referrals (the case pages' mark)."""
     scope: list[ColumnElement[bool]] = [family_scope(user)]
     if visitor_id is not None:
         scope.append(Family.assigned_visitor_id == visitor_id)
@@ -135,11 +160,15 @@ def due_items(
         scope.append(Family.id == family_id)
     if family_ids is not None:
         scope.append(Family.id.in_(family_ids))
-    return items_in_scope(scope, today, child_id=child_id)
+    return _due_in_scope(scope, today, child_id=child_id)
 
 
 def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: int | None = None) -> list[Item]:
     """Rule 10 for the families matching the SQL conditions ``scope`` (on ``Family``)."""
+    return _due_in_scope(scope, today, child_id=child_id).items
+
+
+def _due_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: int | None = None) -> Due:
     # No shortcut for an empty scope: the same queries run whatever the caseload.
     families = _families(scope)
     active_scope = [*scope, Family.status == "active"]
@@ -150,11 +179,13 @@ def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: i
     follow_up_items, screening_follow_ups = _follow_ups(active_scope, child_id, today, families)
     items += follow_up_items
     items += _closing_windows(today, families, children, administered, screening_follow_ups)
+    waiting: dict[int, int] = {}
     if child_id is None:
-        items += _referrals(scope, today, families, zone)
+        referral_items, waiting = _referrals(scope, today, families, zone)
+        items += referral_items
         items += _not_seen(active_scope, today, families)
     items.sort(key=lambda item: item.sort_key)
-    return items
+    return Due(items, waiting)
 
 
 def _families(scope) -> dict[int, _Family]:
@@ -370,7 +401,8 @@ def _closing_windows(today, families, children, administered, covered) -> list[I
     return items
 
 
-def _referrals(scope, today, families, zone) -> list[Item]:
+def _referrals(scope, today, families, zone) -> tuple[list[Item], dict[int, int]]:
+    """Late and stalled referrals; and family id → its open or reviewed referral."""
     rows = db.session.execute(
         select(
             Referral.id, Referral.family_id, Referral.status, Referral.created_at, Referral.service, Referral.sent_on
@@ -385,8 +417,11 @@ def _referrals(scope, today, families, zone) -> list[Item]:
         )
     )
     items = []
+    waiting = {}
     for row in rows:
         family = families[row.family_id]
+        if row.status in ACTIVE_STATUSES:
+            waiting[row.family_id] = row.id
         if row.status == "sent":
             deadline = contact_deadline(row.service, row.sent_on)
             kind = "late_referral"
@@ -406,7 +441,7 @@ def _referrals(scope, today, families, zone) -> list[Item]:
                     service=row.service,
                 )
             )
-    return items
+    return items, waiting
 
 
 def _not_seen(active_scope, today, families) -> list[Item]:

@@ -13,10 +13,9 @@ from clinic.auth.models import User
 from clinic.cases.models import Child, Family
 from clinic.permissions.roles import STAFF, SUPERVISOR, access
 from clinic.permissions.scope import get_overseen_visitor_or_404
-from clinic.referrals.queries import waiting_referral_ids
 from clinic.worklist import present
 from clinic.worklist.blueprint import bp
-from clinic.worklist.due import KINDS, Item, due_items
+from clinic.worklist.due import KINDS, Item, due, due_items
 
 
 @dataclass
@@ -35,14 +34,15 @@ class FamilyDue:
 
 def due_for_families(user: User, families: list[Family]) -> dict[int, FamilyDue]:
     """Family id → its items and its open (or reviewed) referral: rule 10's one
-    computation for this page of families, plus one query for the referral mark."""
+    computation for this page of families."""
     ids = [family.id for family in families]
     result = {family_id: FamilyDue() for family_id in ids}
     if not ids:
         return result
-    for item in due_items(user, clock.today(), family_ids=ids):
+    found = due(user, clock.today(), family_ids=ids)
+    for item in found.items:
         result[item.family_id].items.append(item)
-    for family_id, referral_id in waiting_referral_ids(user, ids).items():
+    for family_id, referral_id in found.waiting_referrals.items():
         result[family_id].open_referral_id = referral_id
     return result
 
