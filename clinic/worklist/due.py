@@ -138,21 +138,6 @@ def due_items(
     (the caseload), ``child_id`` to one child's items (its page); all stay inside
     the user's scope.
     """
-    return due(
-        user, today, visitor_id=visitor_id, family_id=family_id, family_ids=family_ids, child_id=child_id
-    ).items
-
-
-def due(
-    user: User,
-    today: date,
-    *,
-    visitor_id: int | None = None,
-    family_id: int | None = None,
-    family_ids: list[int] | None = None,
-    child_id: int | None = None,
-) -> Due:
-    """:func:`due_items`, with the families' waiting referrals (the case pages' mark)."""
     scope: list[ColumnElement[bool]] = [family_scope(user)]
     if visitor_id is not None:
         scope.append(Family.assigned_visitor_id == visitor_id)
@@ -160,7 +145,13 @@ def due(
         scope.append(Family.id == family_id)
     if family_ids is not None:
         scope.append(Family.id.in_(family_ids))
-    return _due_in_scope(scope, today, child_id=child_id)
+    return _due_in_scope(scope, today, child_id=child_id).items
+
+
+def due_with_referrals(user: User, today: date, family_ids: list[int]) -> Due:
+    """Rule 10 for these families of ``user``'s scope (a caseload page, a family's
+    page), with their waiting referrals (the case pages' mark)."""
+    return _due_in_scope([family_scope(user), Family.id.in_(family_ids)], today)
 
 
 def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: int | None = None) -> list[Item]:

@@ -15,7 +15,7 @@ from clinic.permissions.roles import STAFF, SUPERVISOR, access
 from clinic.permissions.scope import get_overseen_visitor_or_404
 from clinic.worklist import present
 from clinic.worklist.blueprint import bp
-from clinic.worklist.due import KINDS, Item, due, due_items
+from clinic.worklist.due import KINDS, Item, due_items, due_with_referrals
 
 
 @dataclass
@@ -39,7 +39,7 @@ def due_for_families(user: User, families: list[Family]) -> dict[int, FamilyDue]
     result = {family_id: FamilyDue() for family_id in ids}
     if not ids:
         return result
-    found = due(user, clock.today(), family_ids=ids)
+    found = due_with_referrals(user, clock.today(), ids)
     for item in found.items:
         result[item.family_id].items.append(item)
     for family_id, referral_id in found.waiting_referrals.items():
