@@ -200,6 +200,11 @@ class _Child:
     date_of_birth: date
     gestational_age_weeks: int | None
 
+    @classmethod
+    def of(cls, child_id: int, row) -> _Child:
+        """From a row holding the child's family, names, birth date and gestation."""
+        return cls(child_id, row.family_id, f"{row.first_name} {row.last_name}", row.date_of_birth, row.gestational_age_weeks)
+
 
 # relativedelta keeps the day of the month, or takes the month's last day when it
 # is shorter: a month added then taken away lands at most 3 days early (31 → 28).
@@ -278,9 +283,7 @@ def _children_and_screenings(
     administered: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for row in db.session.execute(query):
         if row.id not in children:
-            children[row.id] = _Child(
-                row.id, row.family_id, f"{row.first_name} {row.last_name}", row.date_of_birth, row.gestational_age_weeks
-            )
+            children[row.id] = _Child.of(row.id, row)
         if row.instrument_code is not None:
             administered[row.id].append((row.instrument_code, row.administered_on))
     return children, administered
@@ -312,15 +315,7 @@ def _follow_ups(active_scope, child_id, today, families) -> tuple[list[Item], se
     covered: set[tuple[int, str | None]] = set()
     for row in db.session.execute(query):
         family = families[row.family_id]
-        child = None
-        if row.child_id is not None:
-            child = _Child(
-                row.child_id,
-                row.family_id,
-                f"{row.first_name} {row.last_name}",
-                row.date_of_birth,
-                row.gestational_age_weeks,
-            )
+        child = _Child.of(row.child_id, row) if row.child_id is not None else None
         if row.due_on < today:
             kind = "screening_due" if row.kind == "screening" else "overdue_follow_up"
         else:
