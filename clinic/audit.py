@@ -24,9 +24,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, event, inspect, select
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, bindparam, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic.db import Base, utcnow
 from clinic.extensions import db
@@ -87,6 +88,19 @@ class AuditChain(Base):
 
 
 GENESIS = "0" * 64
+_EVENTS, _HEAD = AuditEvent.__table__, AuditChain.__table__
+# The chain's statements, built once (statements are compiled and cached by shape,
+# but building one costs a read request more than its round trip).
+_LOCKED_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_LINK_EVENT = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
+)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
+    last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"), mac=bindparam("mac")
+)
 _FIELDS = ("id", "occurred_at", "user_id", "action", "record_type", "record_id", "family_id", "ip_address", "detail", "record_ids")
 
 
@@ -133,45 +147,61 @@ def _track_new_events(session, _context, _instances):
 
 @event.listens_for(Session, "before_commit")
 def _chain_new_events(session):
-    """Append this transaction's events to the chain, under the head's row lock."""
-    if not session.info.get("audit_unchained") and not any(isinstance(obj, AuditEvent) for obj in session.new):
+    """Append this transaction's events to the chain, under the head's row lock.
+
+    In Core statements on the session's connection: the unit of work would cost a
+    read request more Python than the statements themselves (bench/results.md)."""
+    rows = session.info.pop("audit_rows", [])
+    if not rows and not session.info.get("audit_unchained") and not any(isinstance(obj, AuditEvent) for obj in session.new):
         return
     session.flush()  # ids for every new event
     # An event flushed inside a savepoint that was rolled back is gone: skip it.
-    events = sorted(
-        (e for e in session.info.pop("audit_unchained", []) if inspect(e).persistent and e.seq is None),
-        key=lambda e: e.id,
-    )
+    objects = [e for e in session.info.pop("audit_unchained", []) if inspect(e).persistent and e.seq is None]
+    events = sorted([(e.id, _values(e), e) for e in objects] + [(row["id"], row, None) for row in rows], key=lambda e: e[0])
     if not events:
         return
     key = _key()
-    head = _locked_head(session, key)
-    seq, prev = head.last_seq, head.last_hash
-    for audit_event in events:
+    connection = session.connection()
+    seq, prev = _locked_head(connection, key)
+    links = []
+    for event_id, values, _ in events:
         seq += 1
-        audit_event.seq = seq
-        audit_event.prev_hash = prev
-        audit_event.hash = prev = event_hash(key, seq, prev, _values(audit_event))
-    head.last_seq, head.last_hash = seq, prev
-    head.mac = head_mac(key, seq, prev)
-    session.flush()
+        digest = event_hash(key, seq, prev, values)
+        links.append({"event_id": event_id, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
+    connection.execute(_LINK_EVENT, links)
+    connection.execute(_MOVE_HEAD, {"last_seq": seq, "last_hash": prev, "mac": head_mac(key, seq, prev)})
+    for (_, _, audit_event), link in zip(events, links, strict=True):
+        if audit_event is not None:
+            for name in ("seq", "prev_hash", "hash"):
+                set_committed_value(audit_event, name, link[name])
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_events(session):
-    session.info.pop("audit_unchained", None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_events(session, transaction):
+    """The transaction's events are chained at its commit or gone with its rollback.
+
+    Not on a savepoint's end: the events written before it are still to be chained
+    (an event flushed inside a savepoint that was rolled back is skipped then)."""
+    if transaction.parent is None:
+        session.info.pop("audit_unchained", None)
+        session.info.pop("audit_rows", None)
 
 
-def _locked_head(session, key: bytes) -> AuditChain:
-    head = session.scalars(select(AuditChain).where(AuditChain.id == 1).with_for_update()).first()
-    if head is not None:
-        return head
+def _locked_head(connection, key: bytes) -> tuple[int, str]:
+    """The chain's (last seq, last hash), its row locked until the transaction ends."""
+    row = connection.execute(_LOCKED_HEAD).first()
+    if row is not None:
+        return row.last_seq, row.last_hash
     try:  # a database made without migrations (tests): the chain starts here
-        with session.begin_nested():
-            session.add(AuditChain(id=1, last_seq=0, last_hash=GENESIS, legacy_below_id=0, mac=head_mac(key, 0, GENESIS)))
+        with connection.begin_nested():
+            connection.execute(
+                insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS, legacy_below_id=0, mac=head_mac(key, 0, GENESIS))
+            )
     except IntegrityError:
         pass  # another transaction started it a moment ago
-    return session.scalars(select(AuditChain).where(AuditChain.id == 1).with_for_update()).one()
+    row = connection.execute(_LOCKED_HEAD).one()
+    return row.last_seq, row.last_hash
 
 
 @dataclass(frozen=True)
@@ -284,19 +314,26 @@ def read(
         return
     families = {family_id for _, family_id in records}
     single = len(records) == 1
-    db.session.add(
-        AuditEvent(
-            occurred_at=utcnow(),
-            action=action,
-            record_type=record_type,
-            record_id=records[0][0] if single else None,
-            record_ids=None if single else "," + ",".join(str(record_id) for record_id, _ in records) + ",",
-            family_id=families.pop() if len(families) == 1 else None,
-            user_id=user.id,
-            ip_address=request.remote_addr if has_request_context() else None,
-            detail=detail,
-        )
-    )
+    values = {
+        "occurred_at": utcnow(),
+        "user_id": user.id,
+        "action": action,
+        "record_type": record_type,
+        "record_id": records[0][0] if single else None,
+        "family_id": families.pop() if len(families) == 1 else None,
+        "ip_address": request.remote_addr if has_request_context() else None,
+        "detail": detail,
+        "record_ids": None if single else "," + ",".join(str(record_id) for record_id, _ in records) + ",",
+    }
+    session = db.session()
+    if session.in_nested_transaction():
+        # A savepoint may be rolled back; the unit of work knows then which of its
+        # events are gone (_chain_new_events).
+        session.add(AuditEvent(**values))
+        return
+    # Most requests that read write nothing else: one INSERT, not a unit of work.
+    values["id"] = session.connection().execute(_INSERT_EVENT, values).scalar_one()
+    session.info.setdefault("audit_rows", []).append(values)
 
 
 def _keep(action: str, record_type: str, record_id: int | None, detail: str | None, user_id: int | None) -> None:

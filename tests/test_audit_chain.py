@@ -155,3 +155,67 @@ def test_reaching_for_a_record_out_of_scope_is_audited(app, login, api, db):
     ).all()
     assert sorted(denied) == sorted([("family", family.id, snoop.id), ("child", child.id, snoop.id)])
     assert verify(app).exit_code == 0
+
+
+def chain(db) -> list[tuple[int, str, str, int | None]]:
+    """(seq, action, record_ids or "", record_id) of every event, in id order."""
+    db.session.rollback()
+    rows = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.action, AuditEvent.record_ids, AuditEvent.record_id).order_by(AuditEvent.id)
+    )
+    return [(seq, action, record_ids or "", record_id) for seq, action, record_ids, record_id in rows]
+
+
+def test_reads_and_changes_of_one_transaction_are_all_chained(app, db):
+    """A read is inserted at once, a change when the session flushes: the chain
+    follows the order the rows reached the database (their ids)."""
+    from tests.factories import UserFactory
+
+    reader = UserFactory()
+    db.session.commit()
+    audit.read(reader, "family", [(4, 40), (5, 50)])
+    changed = audit.change("update", "family", 4, user=reader, detail="name")
+    audit.read(reader, "child", [(7, 40)])
+    db.session.commit()
+
+    in_chain = chain(db)
+    assert [seq for seq, *_ in in_chain] == [1, 2, 3]
+    assert sorted(tuple(event) for _, *event in in_chain) == sorted([("view", ",4,5,", None), ("update", "", 4), ("view", "", 7)])
+    assert (changed.seq, "update") in {(seq, action) for seq, action, *_ in in_chain}  # the session's object knows its place
+    result = verify(app)
+    assert result.exit_code == 0 and "3 events in the chain" in result.output
+
+
+def test_a_read_in_a_rolled_back_savepoint_leaves_no_hole_in_the_chain(app, db):
+    from tests.factories import UserFactory
+
+    reader = UserFactory()
+    db.session.commit()
+    audit.read(reader, "family", [(1, 10)])
+    audit.change("update", "family", 1, user=reader)
+    try:
+        with db.session.begin_nested():
+            audit.change("update", "family", 2, user=reader)
+            audit.read(reader, "family", [(2, 20)])
+            raise RuntimeError("the savepoint's work failed")
+    except RuntimeError:
+        pass
+    audit.read(reader, "family", [(3, 30)])
+    db.session.commit()
+
+    assert chain(db) == [(1, "view", "", 1), (2, "update", "", 1), (3, "view", "", 3)]
+    assert verify(app).exit_code == 0
+
+
+def test_a_read_rolled_back_with_its_transaction_is_not_chained(app, db):
+    from tests.factories import UserFactory
+
+    reader = UserFactory()
+    db.session.commit()
+    audit.read(reader, "family", [(1, 10)])
+    db.session.rollback()
+    audit.change("update", "family", 2, user=reader)
+    db.session.commit()
+
+    assert chain(db) == [(1, "update", "", 2)]
+    assert verify(app).exit_code == 0
