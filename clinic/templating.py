@@ -7,16 +7,16 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.support import NullTranslations
 from flask import Flask, current_app, g, url_for
-from flask_babel import get_locale, get_translations, lazy_pgettext, ngettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
 from clinic import clock
 from clinic.instruments import label_in, labels_in
 from clinic.permissions.roles import role_allows
+from clinic.translation import lazy_gettext as _l
+from clinic.translation import lazy_pgettext, ngettext, translations
 
 
 def local_datetime(value: datetime | None) -> Markup:
@@ -191,40 +191,26 @@ def nav_items(user) -> list[dict]:
     ]
 
 
-def page_translations() -> NullTranslations:
-    """The translations of the page's language, found once per request and language.
-
-    Flask-Babel finds them anew for every string (three context look-ups and the
-    locale's name, ~8 µs), and a caseload page has some 700 strings. Keyed on the
-    locale object, so ``force_locale`` (a family's language) inside a request gets
-    its own."""
-    locale = get_locale()
-    cached = g.get("_page_translations")
-    if cached is None or cached[0] is not locale:
-        cached = g._page_translations = (locale, get_translations())
-    return cached[1]
-
-
 @pass_eval_context
 def _gettext(eval_context, string: str, /, **variables) -> str:
-    return _formatted(eval_context, page_translations().ugettext(string), variables)
+    return _formatted(eval_context, translations().ugettext(string), variables)
 
 
 @pass_eval_context
 def _ngettext(eval_context, singular: str, plural: str, num: int, /, **variables) -> str:
     variables.setdefault("num", num)
-    return _formatted(eval_context, page_translations().ungettext(singular, plural, num), variables)
+    return _formatted(eval_context, translations().ungettext(singular, plural, num), variables)
 
 
 @pass_eval_context
 def _pgettext(eval_context, context: str, string: str, /, **variables) -> str:
-    return _formatted(eval_context, page_translations().upgettext(context, string), variables)
+    return _formatted(eval_context, translations().upgettext(context, string), variables)
 
 
 @pass_eval_context
 def _npgettext(eval_context, context: str, singular: str, plural: str, num: int, /, **variables) -> str:
     variables.setdefault("num", num)
-    return _formatted(eval_context, page_translations().unpgettext(context, singular, plural, num), variables)
+    return _formatted(eval_context, translations().unpgettext(context, singular, plural, num), variables)
 
 
 def _formatted(eval_context, text: str, variables: dict) -> str:
@@ -239,9 +225,9 @@ def install_gettext(app: Flask) -> None:
     """Templates' ``_``, ``gettext``, ``ngettext``, ``pgettext``, ``npgettext`` and
     ``{% trans %}``: Jinja's "newstyle" gettext, one call deep.
 
-    Jinja's own wraps Flask-Babel's in three calls through the template context, and
-    Flask-Babel finds the translations anew for every string: ~19 µs a string, some
-    700 strings on a caseload page."""
+    Jinja's own wraps the gettext it is given in three calls through the template
+    context (with Flask-Babel's: ~19 µs a string, some 700 strings on a caseload
+    page); these call ``clinic.translation`` directly."""
     app.jinja_env.newstyle_gettext = True
     app.jinja_env.globals.update(
         _=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext

@@ -1,6 +1,7 @@
-"""Templates' gettext (clinic.templating.install_gettext): the page's language, a
-family's language forced inside a request, escaping as Jinja's "newstyle" gettext
-does, and dates in each language. Expected strings are from the Spanish catalogue
+"""Translated text in Python (clinic.translation) and in templates
+(clinic.templating.install_gettext): the page's language, a family's language forced
+inside a request, escaping as Jinja's "newstyle" gettext does, and dates in each
+language. Expected strings are from the Spanish catalogue
 (clinic/translations/es) and Babel's "EEE d MMM y"; 6 Dec 2026 is a Sunday."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import date
 
 from flask_babel import force_locale
 
+from clinic import translation
 from clinic.templating import day_label
 
 SPANISH = {"Accept-Language": "es"}
@@ -50,3 +52,41 @@ def test_a_day_reads_in_the_page_language(app):
         assert day_label(sunday) == "dom 6 dic 2026"
         with force_locale("en"):
             assert day_label(sunday) == "Sun 6 Dec 2026"
+
+
+def test_python_text_follows_the_page_and_then_the_forced_language(app):
+    later = translation.lazy_gettext("Overdue")  # made at import time in real code
+
+    def texts():
+        return (
+            translation.gettext("since %(date)s", date="1/2"),
+            translation.ngettext("%(num)d month", "%(num)d months", 1),
+            translation.pgettext("email status", "failed"),
+            str(later),
+            str(translation.lazy_pgettext("email status", "cancelled")),
+        )
+
+    with request_in(app, SPANISH):
+        assert texts() == ("desde el 1/2", "1 mes", "fallido", "Atrasados", "cancelado")
+        with force_locale("en"):
+            assert texts() == ("since 1/2", "1 month", "failed", "Overdue", "cancelled")
+        assert texts() == ("desde el 1/2", "1 mes", "fallido", "Atrasados", "cancelado")
+    with request_in(app):
+        assert texts() == ("since 1/2", "1 month", "failed", "Overdue", "cancelled")
+
+
+def test_python_text_outside_an_app_is_the_english_source():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flask import has_app_context
+
+    def outside():  # a new thread: none of the test's contexts
+        return (
+            has_app_context(),
+            translation.gettext("Overdue"),
+            translation.ngettext("%(num)d month", "%(num)d months", 3),
+            translation.gettext("100%"),  # no variables: not a format string
+        )
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(outside).result() == (False, "Overdue", "3 months", "100%")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 
 from clinic.auth import second_factor, services, sessions
 from clinic.auth.blueprint import bp
@@ -11,6 +10,7 @@ from clinic.auth.forms import ChangePasswordForm, CodeForm, EmptyForm
 from clinic.errors import ServiceError
 from clinic.forms import form_page, refused
 from clinic.permissions.roles import STAFF, access
+from clinic.translation import gettext as _
 
 
 @bp.get("/account")

@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -6,6 +5,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from clinic.auth.models import ROLES
 from clinic.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from clinic.forms import Form, optional_int
+from clinic.translation import lazy_gettext as _l
 
 PASSWORD_LENGTH = Length(min=MIN_LENGTH, max=MAX_LENGTH, message=_l("Use %(min)d to %(max)d characters."))
 

@@ -6,8 +6,9 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import gettext as _
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from clinic.translation import gettext as _
 
 _hasher = PasswordHasher()
 MIN_LENGTH = 12

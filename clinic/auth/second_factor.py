@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
-from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from clinic import audit
@@ -22,6 +21,7 @@ from clinic.auth.models import RecoveryCode, User
 from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db
+from clinic.translation import gettext as _
 
 ISSUER = "Clinic"
 RECOVERY_CODES = 10

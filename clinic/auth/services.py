@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +19,7 @@ from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.permissions.roles import may_supervise_teams
+from clinic.translation import gettext as _
 
 
 def normalize_email(email: str) -> str:

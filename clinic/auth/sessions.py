@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 from flask import current_app, g, request, session
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from clinic.auth import services
 from clinic.auth.models import User, UserSession
 from clinic.db import utcnow
 from clinic.extensions import db, login_manager
+from clinic.translation import lazy_gettext as _l
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to continue.")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from clinic import text
 from clinic.auth import services, sessions
@@ -15,6 +13,8 @@ from clinic.auth.forms import CodeForm, LoginForm, SetPasswordForm
 from clinic.errors import ServiceError
 from clinic.forms import form_page, refused
 from clinic.permissions.roles import PUBLIC, STAFF, access
+from clinic.translation import gettext as _
+from clinic.translation import ngettext
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from clinic import audit, clock
@@ -22,6 +21,7 @@ from clinic.db import utcnow
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.instruments import get_instrument
+from clinic.translation import gettext as _
 
 OPEN_STATUSES = ("scheduled", "missed")
 # done is final; missed may still be done (late) or cancelled; a cancellation may be

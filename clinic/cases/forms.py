@@ -7,7 +7,6 @@ beside the field it names with :func:`clinic.forms.show_service_errors`.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,6 +25,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 from clinic.cases.models import FAMILY_STATUSES, LANGUAGES
 from clinic.forms import NAME_MAX, NOTE_MAX, Form, optional_int
 from clinic.templating import language_label
+from clinic.translation import lazy_gettext as _l
 
 
 class _CaregiverFields:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +20,7 @@ from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.permissions.roles import assigns_own_families, can_reassign
 from clinic.permissions.scope import assignable_visitors
+from clinic.translation import gettext as _
 
 FAMILY_FIELDS = ("name", "language", "address", "status")
 CAREGIVER_FIELDS = ("name", "relationship_to_children", "email", "phone", "is_primary", "email_opt_in")

@@ -8,9 +8,6 @@ renders. A refused submission re-renders the form with the user's input and stat
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 from wtforms.fields import SelectChoice
 
@@ -24,6 +21,9 @@ from clinic.extensions import db
 from clinic.forms import NAME_MAX, form_page, query_int, refused
 from clinic.permissions.roles import STAFF, SUPERVISOR, access, can_reassign, can_see_other_caseloads
 from clinic.permissions.scope import assignable_visitors, get_caregiver_or_404, get_child_or_404, get_family_or_404
+from clinic.translation import gettext as _
+from clinic.translation import lazy_gettext as _l
+from clinic.translation import ngettext
 
 CASELOAD_PER_PAGE = 25
 CASELOAD_STATUSES = {"active": _l("Active families"), "closed": _l("Closed families"), "all": _l("All families")}

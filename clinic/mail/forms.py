@@ -1,9 +1,9 @@
 """Forms of the mail pages (CSRF-protected like every form)."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField
 
 from clinic.forms import Form
+from clinic.translation import lazy_gettext as _l
 
 
 class UnsubscribeForm(Form):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
@@ -10,6 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from clinic.forms import NAME_MAX, NOTE_MAX, Form
 from clinic.referrals.loop import SERVICE_LABELS, SERVICES
 from clinic.referrals.models import OUTCOMES
+from clinic.translation import lazy_gettext as _l
 
 DATE_MESSAGE = _l("Give a real date (YYYY-MM-DD).")
 OUTCOME_LABELS = {

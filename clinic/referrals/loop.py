@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
+from clinic.translation import lazy_gettext as _l
 
 SERVICES = ("early_intervention", "community_service", "home_visitor_support", "other")
 SERVICE_LABELS = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -30,6 +29,7 @@ from clinic.referrals.loop import SERVICES
 from clinic.referrals.models import ACTIVE_STATUSES, OUTCOMES, STATUSES, Referral, ReferralReason, ReferralTransition
 from clinic.screening.rules import reason_key
 from clinic.screening.signals import referral_needed
+from clinic.translation import gettext as _
 
 # The only moves (SPEC: open → reviewed → sent → closed).
 NEXT_STATUS = {"open": "reviewed", "reviewed": "sent", "sent": "closed"}

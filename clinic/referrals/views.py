@@ -10,8 +10,6 @@ audited read.
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from clinic import clock
 from clinic.cases.models import Family
@@ -25,6 +23,8 @@ from clinic.referrals.forms import MOVE_LABELS, OUTCOME_LABELS, ServiceContactFo
 from clinic.referrals.loop import SERVICE_LABELS
 from clinic.referrals.models import STATUSES, Referral
 from clinic.templating import code_label, instrument_labels, risk_factor_label
+from clinic.translation import gettext as _
+from clinic.translation import lazy_gettext as _l
 
 STATUS_FILTERS = {
     "": _l("All referrals"),

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
 
-from flask_babel import gettext as _
+from clinic.translation import gettext as _
 
 # (age in months at the screening, domain, milestones met, milestones asked)
 Point = tuple[int, str, int, int]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
@@ -20,6 +19,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 from clinic import clock, text
 from clinic.cases.models import FOLLOW_UP_KINDS
 from clinic.forms import NOTE_MAX, Form, optional_int
+from clinic.translation import lazy_gettext as _l
 
 DATE_MESSAGE = _l("Give a real date (YYYY-MM-DD).")
 RESPONSE_LABELS = {"yes": _l("Yes"), "sometimes": _l("Sometimes"), "not_yet": _l("Not yet")}

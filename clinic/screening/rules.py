@@ -10,11 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
-
 from clinic.cases.ages import date_at_screening_age, screening_age_months
 from clinic.instruments import Instrument
 from clinic.templating import checklist_title
+from clinic.translation import gettext as _
 
 RESPONSES = ("yes", "sometimes", "not_yet")
 MISSED = "not_yet"

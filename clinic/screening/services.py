@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -44,6 +43,7 @@ from clinic.screening.models import (
     ScreeningResponse,
 )
 from clinic.screening.signals import ask_for_referral
+from clinic.translation import gettext as _
 
 NOTE_MAX = 5000
 

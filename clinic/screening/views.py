@@ -12,8 +12,6 @@ from __future__ import annotations
 import secrets
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms.fields import SelectChoice
 
@@ -59,6 +57,8 @@ from clinic.templating import (
     risk_factor_category_label,
     risk_factor_label,
 )
+from clinic.translation import gettext as _
+from clinic.translation import lazy_gettext as _l
 
 RATING_MISSING = "Rate this cue (or choose not observed)."
 

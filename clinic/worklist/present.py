@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from clinic.screening.forms import FOLLOW_UP_KIND_LABELS
 from clinic.templating import checklist_title
+from clinic.translation import gettext as _
+from clinic.translation import lazy_gettext as _l
 from clinic.worklist.due import Item
 
 KIND_LABELS = {

@@ -1,0 +1,60 @@
+"""Translated text, one path for Python code and templates alike.
+
+Flask-Babel chooses the language (``select_locale``, ``force_locale`` for what a
+family reads) and loads the catalogs; these functions find the request's catalog
+once per request and language instead of for every string, as Flask-Babel's own
+``gettext`` does (the request's context three times over and the locale's name
+built as text: ~7 µs against ~3 µs a string, and a worklist page translates some
+200 strings in Python and 700 in its templates).
+
+Same signatures and results as Flask-Babel's: ``variables`` fill ``%(name)s``, and
+``num`` is always given to the plural forms.
+"""
+
+from __future__ import annotations
+
+from babel.support import NullTranslations
+from flask import g
+from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
+
+
+def translations() -> NullTranslations:
+    """The catalog of the language in force, kept in ``g`` per request and per locale
+    object, so ``force_locale`` inside a request gets its own."""
+    locale = get_locale()
+    if locale is None:  # no app context: Flask-Babel's untranslated text
+        return get_translations()
+    cached = g.get("_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._translations = (locale, get_translations())
+    return cached[1]
+
+
+def gettext(string: str, /, **variables) -> str:
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def pgettext(context: str, string: str, /, **variables) -> str:
+    text = translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def npgettext(context: str, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    return translations().unpgettext(context, singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, /, **variables) -> LazyString:
+    """Translated when used (form labels and other module-level text)."""
+    return LazyString(gettext, string, **variables)
+
+
+def lazy_pgettext(context: str, string: str, /, **variables) -> LazyString:
+    return LazyString(pgettext, context, string, **variables)
