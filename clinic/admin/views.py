@@ -17,8 +17,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from wtforms.fields import SelectChoice
 
 from clinic.admin import exports, queries
@@ -35,6 +33,8 @@ from clinic.mail.forms import RetryForm
 from clinic.mail.links import external_url
 from clinic.mail.outbox import queue_email, retry_failed
 from clinic.permissions.roles import ADMIN, access, may_supervise_teams
+from clinic.translation import gettext as _
+from clinic.translation import ngettext
 
 AUDIT_PER_PAGE = 50
 # Offered as suggestions in the audit log's filter; any other type can be typed in.
@@ -275,7 +275,20 @@ def audit_log():
         errors=errors,
         record_types=AUDITED_RECORD_TYPES,
         staff=queries.staff_choices(),
+        record_refs=record_refs,
     )
+
+
+SHOWN_IDS = 20
+
+
+def record_refs(event) -> tuple[str, int]:
+    """("#4 #5 #6", 0): the first ids an event is about, and how many more it holds.
+
+    One string per event: looping over 50 events' ids in the template, each escaped
+    on its own, took a fifth of the page's time."""
+    ids = event.ids_read
+    return " ".join(f"#{record_id}" for record_id in ids[:SHOWN_IDS]), max(len(ids) - SHOWN_IDS, 0)
 
 
 @bp.get("/admin/audit.csv")

@@ -434,6 +434,14 @@ def test_audit_log_pages_newest_first_and_filters(login, db, count_queries):
     assert len(more) == len(statements)
 
 
+def test_a_list_read_shows_its_first_twenty_ids_and_how_many_more(login, db):
+    admin = AdminFactory()
+    db.session.add(AuditEvent(action="view", record_type="child", record_ids="," + ",".join(map(str, range(101, 124))) + ",", user_id=admin.id))
+    db.session.commit()
+    row = html(login(admin).get("/admin/audit?record_type=child")).select_one("table.audit tbody tr")
+    assert row.select("td")[3].get_text() == "child " + " ".join(f"#{n}" for n in range(101, 121)) + " and 3 more"
+
+
 def test_audit_log_filters_by_record_and_date_and_exports_csv(login, db):
     import csv
     import io
@@ -460,6 +468,8 @@ def test_audit_log_filters_by_record_and_date_and_exports_csv(login, db):
     assert actions("record_type=family&record_id=5") == ["update", "view"]  # the list read held it
     assert actions("record_type=family&record_id=5&from=2025-03-11&to=2025-03-12") == ["update"]
     assert actions("record_type=family&to=2025-03-10") == ["view", "view"]
+    records = [r.select("td")[3].get_text() for r in html(browser.get("/admin/audit?record_type=family&to=2025-03-10")).select("table.audit tbody tr")]
+    assert records == ["family #14 #15", "family #4 #5 #6"]
     refused = browser.get("/admin/audit?from=yesterday")
     assert refused.status_code == 200 and "Use a date like" in html(refused).find(id="from-error").get_text()
 
