@@ -11,7 +11,7 @@ from clinic.auth.models import User
 from clinic.cases.models import Family
 from clinic.extensions import db
 from clinic.pagination import Page, paginate
-from clinic.permissions.scope import family_scope, get_in_family_scope_or_404
+from clinic.permissions.scope import family_scope, get_in_family_scope_or_404, restricts
 from clinic.referrals.models import ACTIVE_STATUSES, Referral, ReferralReason, ReferralSummary, ReferralTransition
 from clinic.screening.models import Screening
 
@@ -45,21 +45,24 @@ def referral_page(
     """Referrals in the user's scope, the longest in their current status first: a
     count and one query (family, visitor, number of reasons and whether a summary is
     compiled come in the same row)."""
-    conditions = [family_scope(user)]
-    if status == "active":
-        conditions.append(Referral.status.in_(ACTIVE_STATUSES))
-    elif status:
-        conditions.append(Referral.status == status)
+    on_families = [family_scope(user)]
     if visitor_id is not None:
-        conditions.append(Family.assigned_visitor_id == visitor_id)
-    counted = select(func.count(Referral.id)).join(Family, Referral.family_id == Family.id).where(*conditions)
+        on_families.append(Family.assigned_visitor_id == visitor_id)
+    on_referrals = []
+    if status == "active":
+        on_referrals.append(Referral.status.in_(ACTIVE_STATUSES))
+    elif status:
+        on_referrals.append(Referral.status == status)
+    counted = select(func.count(Referral.id)).where(*on_referrals)
+    if restricts(on_families):
+        counted = counted.join(Family, Referral.family_id == Family.id).where(*on_families)
     visitor = aliased(User)
     query = (
         select(Referral, _reason_count(), _summary_exists())
         .join(Family, Referral.family_id == Family.id)
         .join(visitor, Family.assigned_visitor_id == visitor.id)
         .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(visitor)))
-        .where(*conditions)
+        .where(*on_families, *on_referrals)
         .order_by(Referral.status_since, Referral.id)
     )
     result = paginate(query, counted, page, per_page, rows=True)

@@ -43,7 +43,6 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.sql.expression import True_
 
 from clinic import clock
 from clinic.cases.ages import CORRECT_UNTIL_MONTHS, FULL_TERM_WEEKS, PRETERM_BELOW_WEEKS
@@ -51,6 +50,7 @@ from clinic.cases.ages import add_months as months_after
 from clinic.cases.models import Child, Family
 from clinic.extensions import db
 from clinic.instruments import domain_labels, instruments, risk_factor_categories, risk_factor_category_of_codes
+from clinic.permissions.scope import restricts
 from clinic.referrals.loop import EARLY_INTERVENTION_DAYS, OTHER_SERVICE_DAYS
 from clinic.referrals.models import OUTCOMES, Referral
 from clinic.reports.sql import add_days, add_months, days_between, literal_int, local_date, materialized, year_month
@@ -412,17 +412,9 @@ def _months(period_from: date, period_to: date) -> list[str]:
     return months
 
 
-def _restricted(scope: list[ColumnElement[bool]]) -> bool:
-    """Whether ``scope`` may leave out a family: an admin's report on every team has
-    the scope ``true()``, and then the joins that would only apply it are left out
-    (on the large program, joining a year's 75,000 screenings to their children and
-    families was half the time of each query counting them)."""
-    return not all(isinstance(condition, True_) for condition in scope)
-
-
 def _screenings_in(scope: list[ColumnElement[bool]], period_from: date, period_to: date):
     query = select().select_from(Screening).where(Screening.administered_on.between(period_from, period_to))
-    if _restricted(scope):
+    if restricts(scope):
         query = query.join(Child, Child.id == Screening.child_id).join(Family, Family.id == Child.family_id).where(*scope)
     return query
 

@@ -8,7 +8,15 @@ from sqlalchemy import select
 
 from clinic.audit import AuditEvent
 from clinic.referrals.models import Referral, ReferralReason, ReferralSummary, ReferralTransition
-from tests.factories import CaregiverFactory, ChildFactory, FamilyFactory, SupervisorFactory, TeamFactory, UserFactory
+from tests.factories import (
+    AdminFactory,
+    CaregiverFactory,
+    ChildFactory,
+    FamilyFactory,
+    SupervisorFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -84,6 +92,21 @@ def test_a_supervisor_sees_the_referrals_of_the_team(login, db, supervisor, fami
     rows = list_rows(login(supervisor).get("/referrals"))
 
     assert len(rows) == 1 and "Okafor Vera Visitor open" in rows[0]
+
+
+def test_the_count_above_the_list_keeps_to_the_scope_and_the_filters(login, db, visitor, supervisor, family):
+    make_referral(db, family)
+    make_referral(db, family, "sent")
+    make_referral(db, FamilyFactory(name="Other team"), "sent")
+    make_referral(db, FamilyFactory(name="Other team too"), "closed")
+
+    def counted(browser, query: str = "") -> str:
+        return html(browser.get(f"/referrals{query}")).find("p", class_="muted").get_text(" ").split()[0]
+
+    admin, team_lead = login(AdminFactory()), login(supervisor)
+    assert [counted(admin), counted(admin, "?status=sent"), counted(admin, "?status=active")] == ["4", "2", "1"]
+    assert [counted(team_lead), counted(team_lead, "?status=sent"), counted(team_lead, "?status=closed")] == ["2", "1", "0"]
+    assert counted(team_lead, f"?visitor_id={visitor.id}&status=open") == "1"
 
 
 def test_the_list_takes_a_count_and_one_query_whatever_its_length(login, db, visitor, count_queries):
