@@ -32,3 +32,21 @@ def test_a_deactivated_account_sees_no_family_whatever_its_role(db):
     assert scoped_family_names(visitor) == []
     assert scoped_family_names(supervisor) == []
     assert scoped_family_names(admin) == []
+
+
+def test_each_supervisor_sees_the_families_of_the_teams_they_lead(db):
+    north, south, east = TeamFactory(name="North"), TeamFactory(name="South"), TeamFactory(name="East")
+    for team, names in ((north, ["Castillo", "Okafor"]), (south, ["Nguyen"]), (east, ["Haddad"])):
+        visitor = UserFactory(team=team)
+        for name in names:
+            FamilyFactory(name=name, assigned_visitor=visitor)
+    both = SupervisorFactory(supervises=[north, east])
+    one = SupervisorFactory(supervises=[south])
+    none = SupervisorFactory(supervises=[])
+    db.session.commit()
+
+    # The same statement for each (one compiled form, cached): only the bound id differs.
+    assert scoped_family_names(both) == ["Castillo", "Haddad", "Okafor"]
+    assert scoped_family_names(one) == ["Nguyen"]
+    assert scoped_family_names(none) == []
+    assert db.session.scalar(select(Family.name).where(family_scope(one), Family.name == "Castillo")) is None
