@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, Time
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.auth.models import Team, User
@@ -114,6 +114,14 @@ class FollowUp(TimestampMixin, Base):
         CheckConstraint(f"kind IN {FOLLOW_UP_KINDS}", name="kind"),
         CheckConstraint(f"status IN {FOLLOW_UP_STATUSES}", name="status"),
         Index("ix_follow_ups_status_due_on", "status", "due_on"),
+        # Rule 10's "not seen" reads each family's last visit done from it.
+        Index(
+            "ix_follow_ups_visits_done",
+            "family_id",
+            "due_on",
+            postgresql_where=text("kind = 'visit' AND status = 'done'"),
+            sqlite_where=text("kind = 'visit' AND status = 'done'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
