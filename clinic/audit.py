@@ -97,7 +97,7 @@ _LINK_EVENT = (
     .where(_EVENTS.c.id == bindparam("event_id"))
     .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
 )
-_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
     last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"), mac=bindparam("mac")
 )
@@ -151,17 +151,20 @@ def _chain_new_events(session):
 
     In Core statements on the session's connection: the unit of work would cost a
     read request more Python than the statements themselves (bench/results.md)."""
-    rows = session.info.pop("audit_rows", [])
-    if not rows and not session.info.get("audit_unchained") and not any(isinstance(obj, AuditEvent) for obj in session.new):
+    reads = session.info.pop("audit_reads", [])
+    if not reads and not session.info.get("audit_unchained") and not any(isinstance(obj, AuditEvent) for obj in session.new):
         return
     session.flush()  # ids for every new event
     # An event flushed inside a savepoint that was rolled back is gone: skip it.
     objects = [e for e in session.info.pop("audit_unchained", []) if inspect(e).persistent and e.seq is None]
-    events = sorted([(e.id, _values(e), e) for e in objects] + [(row["id"], row, None) for row in rows], key=lambda e: e[0])
+    connection = session.connection()
+    if reads:
+        ids = connection.execute(_INSERT_EVENTS, reads).scalars().all()
+        reads = [{**values, "id": event_id} for values, event_id in zip(reads, ids, strict=True)]
+    events = sorted([(e.id, _values(e), e) for e in objects] + [(read["id"], read, None) for read in reads], key=lambda e: e[0])
     if not events:
         return
     key = _key()
-    connection = session.connection()
     seq, prev = _locked_head(connection, key)
     links = []
     for event_id, values, _ in events:
@@ -185,7 +188,7 @@ def _forget_events(session, transaction):
     (an event flushed inside a savepoint that was rolled back is skipped then)."""
     if transaction.parent is None:
         session.info.pop("audit_unchained", None)
-        session.info.pop("audit_rows", None)
+        session.info.pop("audit_reads", None)
 
 
 def _locked_head(connection, key: bytes) -> tuple[int, str]:
@@ -325,15 +328,11 @@ def read(
         "detail": detail,
         "record_ids": None if single else "," + ",".join(str(record_id) for record_id, _ in records) + ",",
     }
-    session = db.session()
-    if session.in_nested_transaction():
-        # A savepoint may be rolled back; the unit of work knows then which of its
-        # events are gone (_chain_new_events).
-        session.add(AuditEvent(**values))
-        return
-    # Most requests that read write nothing else: one INSERT, not a unit of work.
-    values["id"] = session.connection().execute(_INSERT_EVENT, values).scalar_one()
-    session.info.setdefault("audit_rows", []).append(values)
+    # Written when the transaction commits, with the request's other reads in one
+    # INSERT: a child's page reads the child, its screenings and its family's risk
+    # factors. A read is logged even if a savepoint around it is rolled back: it
+    # happened; a request that fails and rolls back logs none (_forget_events).
+    db.session().info.setdefault("audit_reads", []).append(values)
 
 
 def _keep(action: str, record_type: str, record_id: int | None, detail: str | None, user_id: int | None) -> None:

@@ -130,6 +130,7 @@ def test_resolving_a_risk_factor(db, visitor, caregiver):
 def test_reads_are_audited(db, visitor, child, family):
     risk_factor, _ = services.record_risk_factor(visitor, code="adopted", noted_on=TODAY, child=child)
     services.record_read(visitor, *services.family_risk_factors(family))
+    db.session.commit()  # as the request's end does: reads are written with it
     assert events(db, "risk_factor") == ["create", "view"]
 
 
