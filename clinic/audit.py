@@ -6,10 +6,11 @@ for every write. Views and API endpoints never write audit rows themselves.
 
 Every event is chained to the one before: ``hash = HMAC(key, prev_hash + the event)``
 with a key that is not in the database (``AUDIT_KEY``, else derived from
-``SECRET_KEY``), in a gapless ``seq`` order. Events are inserted as the request goes,
-without any lock; they are chained just before their transaction commits, under a
-row lock on the one ``audit_chain`` row (the chain's head), so concurrent requests
-never fork the chain and wait for each other only for that last step.
+``SECRET_KEY``), in a gapless ``seq`` order. Changes are inserted as the request
+goes, with what they describe; reads are kept and inserted together as the
+transaction commits. All are chained just before it commits, under a row lock on
+the one ``audit_chain`` row (the chain's head), so concurrent requests never fork
+the chain and wait for each other only for that last step.
 ``clinic audit verify`` (:func:`verify`) walks the chain.
 """
 
