@@ -50,3 +50,15 @@ def test_each_supervisor_sees_the_families_of_the_teams_they_lead(db):
     assert scoped_family_names(one) == ["Nguyen"]
     assert scoped_family_names(none) == []
     assert db.session.scalar(select(Family.name).where(family_scope(one), Family.name == "Castillo")) is None
+
+
+def test_a_supervisors_scope_is_a_plain_condition_on_each_database():
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    supervisor = SupervisorFactory.build(id=7, is_active=True)
+    query = select(Family.id).where(family_scope(supervisor))
+    on_sqlite = " ".join(str(query.compile(dialect=sqlite.dialect())).split())
+    on_postgresql = " ".join(str(query.compile(dialect=postgresql.dialect())).split())
+    assert on_sqlite.endswith("WHERE families.assigned_visitor_id IN (SELECT users.id FROM users JOIN teams ON users.team_id = teams.id WHERE teams.supervisor_id = ?)")
+    # Sized by PostgreSQL as a short list, not guessed from join statistics.
+    assert on_postgresql.endswith("WHERE families.assigned_visitor_id = ANY(ARRAY(SELECT users.id FROM users JOIN teams ON users.team_id = teams.id WHERE teams.supervisor_id = %(supervisor_id_1)s))")

@@ -43,6 +43,7 @@ class one_of(ColumnElement[bool]):  # noqa: N801 - used like SQLAlchemy's own co
 
     inherit_cache = True
     type = Boolean()
+    _is_implicitly_boolean = True  # a condition: SQLite would otherwise add "= 1"
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("subquery", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, column: ColumnElement, subquery: Select) -> None:
