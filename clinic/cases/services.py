@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from clinic import audit, clock
 from clinic.auth.models import User
@@ -238,7 +238,13 @@ def family_history(family: Family) -> list[FamilyAssignment]:
         db.session.scalars(
             select(FamilyAssignment)
             .where(FamilyAssignment.family_id == family.id)
-            .options(selectinload(FamilyAssignment.team))
+            # Each row's team, visitor and assigner in the same statement (many-to-one):
+            # the page shows all three.
+            .options(
+                joinedload(FamilyAssignment.team),
+                joinedload(FamilyAssignment.visitor),
+                joinedload(FamilyAssignment.assigned_by),
+            )
             .order_by(FamilyAssignment.id)
         )
     )

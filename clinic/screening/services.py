@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from clinic import audit, clock
 from clinic.auth.models import User
@@ -115,7 +115,7 @@ def family_risk_factors(family: Family) -> list[RiskFactor]:
             select(RiskFactor)
             .where(RiskFactor.family_id == family.id)
             .order_by(RiskFactor.noted_on.desc(), RiskFactor.id.desc())
-            .options(selectinload(RiskFactor.noted_by))
+            .options(joinedload(RiskFactor.noted_by))
         )
     )
 
@@ -127,7 +127,7 @@ def family_observations(family: Family) -> list[Observation]:
             select(Observation)
             .where(Observation.family_id == family.id)
             .order_by(Observation.observed_on, Observation.id)
-            .options(selectinload(Observation.ratings), selectinload(Observation.observed_by))
+            .options(selectinload(Observation.ratings), joinedload(Observation.observed_by))
         )
     )
 

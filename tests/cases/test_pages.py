@@ -219,6 +219,39 @@ def test_family_page_shows_caregivers_children_and_history(login, db):
     assert "Vera Visitor" in " ".join(page.select_one("table.history").get_text(" ").split())
 
 
+def test_family_page_statements_do_not_grow_with_its_history_or_notes(login, db, count_queries):
+    from clinic.screening.models import RiskFactor
+
+    team = TeamFactory()
+    visitor = UserFactory(team=team)
+    supervisor = SupervisorFactory(supervises=[team])
+    family = FamilyFactory(assigned_visitor=visitor)
+    child = ChildFactory(family=family)
+    db.session.commit()
+    family_id, visitor_id, child_id = family.id, visitor.id, child.id
+    browser = login(supervisor)
+
+    def add_history_by_someone_new():
+        # A new assigner and a new author of a risk factor each time: what the page
+        # shows of them must come with their rows, not a statement per person.
+        assigner, author = AdminFactory(), SupervisorFactory()
+        db.session.add(FamilyAssignment(family_id=family_id, visitor_id=visitor_id, assigned_by_id=assigner.id))
+        db.session.add(RiskFactor(family_id=family_id, child_id=child_id, code="adopted", catalog_version=1,
+                                  noted_on=date(2026, 11, 2), noted_by_id=author.id))  # fmt: skip
+        db.session.commit()
+        db.session.expunge_all()  # a request of its own knows none of these people yet
+
+    add_history_by_someone_new()
+    with count_queries() as few:
+        assert browser.get(f"/families/{family_id}").status_code == 200
+    for _ in range(3):
+        add_history_by_someone_new()
+    with count_queries() as many:
+        response = browser.get(f"/families/{family_id}")
+    assert len(html(response).select("table.history tbody tr")) == 4
+    assert len(many) == len(few)
+
+
 def test_family_page_says_when_a_caregiver_unsubscribed(login, db):
     visitor = UserFactory()
     family = FamilyFactory(assigned_visitor=visitor)
