@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, literal_column, select, union
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from clinic.auth.models import User
 from clinic.cases.models import Child, Family, FollowUp
@@ -34,9 +34,10 @@ def search_families(
     """Families in the user's scope, matching ``q`` on the family or a child's name,
     optionally only one visitor's (the list behind a dashboard number).
 
-    A fixed number of queries: the count, the page of families, and their children,
-    visitor and (``with_caregivers``: the API shows them, the caseload does not)
-    caregivers, each loaded for the whole page with ``selectinload``.
+    A fixed number of queries: the count, the page of families with their visitor
+    (joined: one each), and their children and (``with_caregivers``: the API shows
+    them, the caseload does not) caregivers, each loaded for the whole page with
+    ``selectinload``.
     """
     conditions = [family_scope(user)]
     if status:
@@ -58,7 +59,7 @@ def search_families(
             .where(family_scope(user), func.lower(child_full_name()).like(pattern, escape="\\"))
         )
         conditions.append(Family.id.in_(union(by_family_name.correlate(None), by_child_name.correlate(None))))
-    loads = [selectinload(Family.children), selectinload(Family.assigned_visitor)]
+    loads = [selectinload(Family.children), joinedload(Family.assigned_visitor, innerjoin=True)]
     if with_caregivers:
         loads.append(selectinload(Family.caregivers))
     query = select(Family).where(*conditions).options(*loads).order_by(Family.name, Family.id)
