@@ -128,24 +128,21 @@ def due_items(
     *,
     visitor_id: int | None = None,
     family_id: int | None = None,
-    family_ids: list[int] | None = None,
     child_id: int | None = None,
 ) -> list[Item]:
     """Rule 10 for ``user``'s scope on ``today``, oldest first.
 
     ``visitor_id`` narrows to one visitor's caseload (a supervisor opening it),
-    ``family_id`` to one family (its page), ``family_ids`` to a page of families
-    (the caseload), ``child_id`` to one child's items (its page); all stay inside
-    the user's scope.
+    ``family_id`` to one family (its page), ``child_id`` to one child's items (its
+    page); all stay inside the user's scope. A page of families (the caseload) is
+    ``due_with_referrals``.
     """
     scope: list[ColumnElement[bool]] = [family_scope(user)]
     if visitor_id is not None:
         scope.append(Family.assigned_visitor_id == visitor_id)
     if family_id is not None:
         scope.append(Family.id == family_id)
-    if family_ids is not None:
-        scope.append(Family.id.in_(family_ids))
-    return _due_in_scope(scope, today, child_id=child_id).items
+    return items_in_scope(scope, today, child_id=child_id)
 
 
 def due_with_referrals(user: User, today: date, family_ids: list[int]) -> Due:
