@@ -112,11 +112,14 @@ def _referral_loop(supervisor_of: dict[int, User], referral_ids: set[int], today
         if stage == 1:
             continue
         service = "early_intervention" if number % 3 else "community_service"
+        # Loading takes a while: a referral opened after midnight cannot be sent the
+        # day before (its opening date is the clinic's date when it was written).
+        sent_on = max(today, referrals.opened_on(referral))
         referrals.transition(supervisor, referral, to="sent", service=service, agency="County Early Intervention"
-                             if service == "early_intervention" else "Family Resource Center", sent_on=today)
+                             if service == "early_intervention" else "Family Resource Center", sent_on=sent_on)
         if stage == 2:
             continue
-        referrals.record_service_contact(supervisor, referral, today)
+        referrals.record_service_contact(supervisor, referral, sent_on)
         referrals.transition(supervisor, referral, to="closed", outcome="completed",
                              note="The family met the service's coordinator.")
 

@@ -58,3 +58,26 @@ def test_demo_fills_an_empty_database_once(app, db, monkeypatch):
     assert count(Family) == 60
     refused = runner.invoke(args=["demo"])
     assert refused.exit_code != 0
+
+
+def test_a_demo_load_the_day_turns_during_sends_no_referral_before_it_opened(app, db, monkeypatch):
+    """Loading started yesterday (just before midnight): the referrals are written
+    today, so they are opened today and sent today, not the day the load began."""
+    from datetime import timedelta
+
+    from clinic import clock
+    from clinic.demo import load_demo
+    from clinic.referrals import summary
+
+    monkeypatch.setattr(summary, "request_compile", lambda referral: None)
+    today = clock.today()
+    load_demo(today - timedelta(days=1))
+    db.session.commit()
+
+    sent = db.session.execute(
+        select(Referral.created_at, Referral.sent_on, Referral.service_contact_on).where(Referral.sent_on.is_not(None))
+    ).all()
+    assert sent
+    for created_at, sent_on, contact_on in sent:
+        assert sent_on == created_at.astimezone(clock.clinic_timezone()).date() >= today
+        assert contact_on in (None, sent_on)
