@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import abort
-from sqlalchemy import Boolean, ColumnElement, Select, false, select, true
+from sqlalchemy import Boolean, ColumnElement, CompoundSelect, Select, false, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import True_
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -46,7 +46,7 @@ class one_of(ColumnElement[bool]):  # noqa: N801 - used like SQLAlchemy's own co
     _is_implicitly_boolean = True  # a condition: SQLite would otherwise add "= 1"
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("subquery", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, column: ColumnElement, subquery: Select) -> None:
+    def __init__(self, column: ColumnElement, subquery: Select | CompoundSelect) -> None:
         self.column = column
         self.subquery = subquery.scalar_subquery()
 

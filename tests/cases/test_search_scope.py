@@ -45,3 +45,20 @@ def test_the_children_half_of_the_search_is_bounded_by_the_scope(db, count_queri
     for statement in searching:
         children_half = statement[statement.index("FROM children"):]
         assert "assigned_visitor_id" in children_half
+
+
+def test_the_matches_are_read_as_a_list_of_ids(db, count_queries):
+    """The count and the page take the union of matches as a list on PostgreSQL,
+    which it reads through the primary key, and as ``IN`` on SQLite (same meaning)."""
+    admin = AdminFactory()
+    ChildFactory(family=FamilyFactory(name="Mine"), first_name="Ivy")
+
+    with count_queries() as statements:
+        page = search_families(admin, q="ivy")
+
+    assert _names(page) == ["Mine"]
+    searching = [" ".join(s.split()) for s in statements if "LIKE" in s]
+    assert len(searching) == 2
+    dialect = db.session.get_bind().dialect.name
+    written = "families.id = ANY(ARRAY(SELECT" if dialect == "postgresql" else "families.id IN (SELECT"
+    assert all(written in statement for statement in searching)
