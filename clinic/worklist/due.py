@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, union_all
 
 from clinic import clock
 from clinic.auth.models import User
@@ -176,16 +176,28 @@ def _due_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: in
     return Due(items, waiting)
 
 
+def _rows(query) -> list[Row]:
+    """The rows of a query of plain columns, straight from the connection, all fetched
+    at once; pending changes are flushed first, as the session's ``execute`` would.
+
+    Rule 10 reads a few thousand rows for a supervisor's ~1,000 families, so each
+    row's cost counts: the ORM's handling of rows it builds no entity from was ~12%
+    of rule 10's CPU for a supervisor. For the same reason the rows are unpacked by
+    position: a ``Row``'s attribute (``row.name``) costs ~1.5 µs, its unpacking
+    ~0.3 µs for all its columns.
+    """
+    db.session.flush()
+    return db.session.connection().execute(query).all()
+
+
 def _families(scope) -> dict[int, _Family]:
     zone = clock.clinic_timezone()
-    rows = db.session.execute(
+    rows = _rows(
         select(Family.id, Family.name, Family.assigned_visitor_id, Family.status, Family.created_at).where(*scope)
     )
     return {
-        row.id: _Family(
-            row.id, row.name, row.assigned_visitor_id, row.status == "active", row.created_at.astimezone(zone).date()
-        )
-        for row in rows
+        family_id: _Family(family_id, name, visitor_id, status == "active", created_at.astimezone(zone).date())
+        for family_id, name, visitor_id, status, created_at in rows
     }
 
 
@@ -196,11 +208,6 @@ class _Child:
     name: str
     date_of_birth: date
     gestational_age_weeks: int | None
-
-    @classmethod
-    def of(cls, child_id: int, row) -> _Child:
-        """From a row holding the child's family, names, birth date and gestation."""
-        return cls(child_id, row.family_id, f"{row.first_name} {row.last_name}", row.date_of_birth, row.gestational_age_weeks)
 
 
 # relativedelta keeps the day of the month, or takes the month's last day when it
@@ -278,11 +285,11 @@ def _children_and_screenings(
         query = query.where(Child.id == child_id)
     children: dict[int, _Child] = {}
     administered: dict[int, list[tuple[str, date]]] = defaultdict(list)
-    for row in db.session.execute(query):
-        if row.id not in children:
-            children[row.id] = _Child.of(row.id, row)
-        if row.instrument_code is not None:
-            administered[row.id].append((row.instrument_code, row.administered_on))
+    for child, family_id, first_name, last_name, born, weeks, code, administered_on in _rows(query):
+        if child not in children:
+            children[child] = _Child(child, family_id, f"{first_name} {last_name}", born, weeks)
+        if code is not None:
+            administered[child].append((code, administered_on))
     return children, administered
 
 
@@ -310,30 +317,30 @@ def _follow_ups(active_scope, child_id, today, families) -> tuple[list[Item], se
         query = query.where(FollowUp.child_id == child_id)
     items = []
     covered: set[tuple[int, str | None]] = set()
-    for row in db.session.execute(query):
-        family = families[row.family_id]
-        child = _Child.of(row.child_id, row) if row.child_id is not None else None
-        if row.due_on < today:
-            kind = "screening_due" if row.kind == "screening" else "overdue_follow_up"
+    for follow_up_id, family_id, child_id, kind, code, due_on, first_name, last_name, born, weeks in _rows(query):
+        family = families[family_id]
+        child = _Child(child_id, family_id, f"{first_name} {last_name}", born, weeks) if child_id is not None else None
+        if due_on < today:
+            item_kind = "screening_due" if kind == "screening" else "overdue_follow_up"
         else:
-            kind = "due_follow_up"
+            item_kind = "due_follow_up"
         recordable = True
-        if kind == "screening_due" and child is not None:
-            covered.add((child.id, row.instrument_code))
-            if row.instrument_code is not None:
-                recordable = _recordable(row.instrument_code, child, today)
+        if item_kind == "screening_due" and child is not None:
+            covered.add((child.id, code))
+            if code is not None:
+                recordable = _recordable(code, child, today)
         items.append(
             Item(
-                kind,
-                row.due_on,
+                item_kind,
+                due_on,
                 family.id,
                 family.name,
                 family.visitor_id,
-                child_id=row.child_id,
+                child_id=child_id,
                 child_name=child.name if child else None,
-                follow_up_id=row.id,
-                follow_up_kind=row.kind,
-                instrument_code=row.instrument_code,
+                follow_up_id=follow_up_id,
+                follow_up_kind=kind,
+                instrument_code=code,
                 recordable=recordable,
             )
         )
@@ -386,7 +393,7 @@ def _closing_windows(today, families, children, administered, covered) -> list[I
 
 def _referrals(scope, today, families, zone) -> tuple[list[Item], dict[int, int]]:
     """Late and stalled referrals; and family id → its open or reviewed referral."""
-    rows = db.session.execute(
+    rows = _rows(
         select(
             Referral.id, Referral.family_id, Referral.status, Referral.created_at, Referral.service, Referral.sent_on
         )
@@ -401,15 +408,15 @@ def _referrals(scope, today, families, zone) -> tuple[list[Item], dict[int, int]
     )
     items = []
     waiting = {}
-    for row in rows:
-        family = families[row.family_id]
-        if row.status in ACTIVE_STATUSES:
-            waiting[row.family_id] = row.id
-        if row.status == "sent":
-            deadline = contact_deadline(row.service, row.sent_on)
+    for referral_id, family_id, status, created_at, service, sent_on in rows:
+        family = families[family_id]
+        if status in ACTIVE_STATUSES:
+            waiting[family_id] = referral_id
+        if status == "sent":
+            deadline = contact_deadline(service, sent_on)
             kind = "late_referral"
         else:
-            deadline = row.created_at.astimezone(zone).date() + timedelta(days=STALLED_AFTER_DAYS)
+            deadline = created_at.astimezone(zone).date() + timedelta(days=STALLED_AFTER_DAYS)
             kind = "stalled_referral"
         if today > deadline:
             items.append(
@@ -419,9 +426,9 @@ def _referrals(scope, today, families, zone) -> tuple[list[Item], dict[int, int]
                     family.id,
                     family.name,
                     family.visitor_id,
-                    referral_id=row.id,
-                    referral_status=row.status,
-                    service=row.service,
+                    referral_id=referral_id,
+                    referral_status=status,
+                    service=service,
                 )
             )
     return items, waiting
@@ -453,7 +460,7 @@ def _not_seen(active_scope, today, families) -> list[Item]:
     # here: a filter in SQL would make PostgreSQL find each child's latest screening twice.
     last_seen: dict[int, date] = {
         family_id: on
-        for family_id, on in db.session.execute(
+        for family_id, on in _rows(
             select(contacts.c.family_id, func.max(contacts.c.on)).group_by(contacts.c.family_id)
         )
         if on is not None
