@@ -50,7 +50,7 @@ from clinic.cases.ages import add_months as months_after
 from clinic.cases.models import Child, Family
 from clinic.extensions import db
 from clinic.instruments import domain_labels, instruments, risk_factor_categories, risk_factor_category_of_codes
-from clinic.permissions.scope import restricts
+from clinic.permissions.scope import of_families, one_of, restricts
 from clinic.referrals.loop import EARLY_INTERVENTION_DAYS, OTHER_SERVICE_DAYS
 from clinic.referrals.models import OUTCOMES, Referral
 from clinic.reports.sql import add_days, add_months, days_between, literal_int, local_date, materialized, year_month
@@ -388,11 +388,13 @@ def interaction_observed(scope: list[ColumnElement[bool]], period_from: date, pe
     # child is under 36 months on ``to`` exactly when born after the last birth
     # completing 36 months by then, and a family was created on or before ``to``
     # (the clinic's date) exactly when created before the next day begins there.
-    young_child = exists().where(
-        Child.family_id == Family.id,
-        Child.date_of_birth <= period_to,
-        Child.date_of_birth > _last_birth_reaching(UNDER_MONTHS, period_to),
-    )
+    young = [Child.date_of_birth <= period_to, Child.date_of_birth > _last_birth_reaching(UNDER_MONTHS, period_to)]
+    if restricts(scope):
+        # A team's young children through the family index (11 → 6 ms, pgbench); for
+        # the whole program, hashing its children stays the faster way.
+        young_child = one_of(Family.id, select(Child.family_id).where(of_families(Child.family_id, scope), *young))
+    else:
+        young_child = exists().where(Child.family_id == Family.id, *young)
     observed = exists().where(
         Observation.family_id == Family.id, Observation.observed_on.between(period_from, period_to)
     )
@@ -415,7 +417,10 @@ def _months(period_from: date, period_to: date) -> list[str]:
 def _screenings_in(scope: list[ColumnElement[bool]], period_from: date, period_to: date):
     query = select().select_from(Screening).where(Screening.administered_on.between(period_from, period_to))
     if restricts(scope):
-        query = query.join(Child, Child.id == Screening.child_id).join(Family, Family.id == Child.family_id).where(*scope)
+        # A team's ~1,500 children through the family index, their year's screenings
+        # through the child index (screenings by month 15 → 12 ms, missed milestones
+        # 17 → 11 ms for a team's year, pgbench).
+        query = query.where(one_of(Screening.child_id, select(Child.id).where(of_families(Child.family_id, scope))))
     return query
 
 
