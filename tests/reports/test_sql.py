@@ -81,6 +81,21 @@ def _children_born_on_hard_days(db):
     return children
 
 
+def test_a_local_date_is_compiled_once_per_zone(db):
+    """Cached like any statement, with the zone in the cache key: a statement in
+    another zone is compiled anew, never served the first zone's SQL."""
+
+    def key(zone):
+        return select(local_date(literal(datetime(2025, 1, 1, 3, tzinfo=UTC), UTCDateTime), zone))._generate_cache_key()
+
+    assert key("America/Chicago") is not None
+    assert key("America/Chicago") == key("America/Chicago")
+    assert key("America/Chicago") != key("America/New_York")
+    moment = datetime(2025, 1, 1, 3, tzinfo=UTC)
+    found = [db.session.scalar(select(local_date(literal(moment, UTCDateTime), zone))) for zone in ("UTC", "America/Chicago", "UTC")]
+    assert found == [date(2025, 1, 1), date(2024, 12, 31), date(2025, 1, 1)]
+
+
 def test_the_windows_computed_in_sql_are_rule_2s_windows(db):
     """Every child × instrument window the report computes in SQL has the first and
     last day that rules 1 and 2 give in Python (the pages' and the worklist's rule),
