@@ -16,6 +16,9 @@ from clinic.referrals.models import ACTIVE_STATUSES, Referral, ReferralReason, R
 from clinic.screening.models import Screening
 
 PER_PAGE = 25
+# The family's home visitor, joined beside the referral's own users. One alias for
+# every request: a new one each time rebuilt its columns and its cache key.
+_VISITOR = aliased(User, name="visitor")
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def referral_page(
     counted = select(func.count(Referral.id)).where(*on_referrals)
     if restricts(on_families):
         counted = counted.join(Family, Referral.family_id == Family.id).where(*on_families)
-    visitor = aliased(User)
+    visitor = _VISITOR
     query = (
         select(Referral, _reason_count(), _summary_exists())
         .join(Family, Referral.family_id == Family.id)
