@@ -90,3 +90,19 @@ def test_python_text_outside_an_app_is_the_english_source():
 
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(outside).result() == (False, "Overdue", "3 months", "100%")
+
+
+def test_a_page_of_strings_asks_flask_babel_for_the_locale_once(app, monkeypatch):
+    """The request's catalog is found once, then each string only checks that the
+    locale in force is still the same object (a ``force_locale`` makes another)."""
+    asked = []
+    real_get_locale = translation.get_locale
+    monkeypatch.setattr(translation, "get_locale", lambda: asked.append(1) or real_get_locale())
+    template = app.jinja_env.from_string("{% for _x in range(200) %}{{ _('Overdue') }}{% endfor %}")
+    with request_in(app, SPANISH):
+        assert template.render() == "Atrasados" * 200
+        assert len(asked) == 1
+        with force_locale("en"):
+            assert template.render() == "Overdue" * 200
+        assert template.render() == "Atrasados" * 200
+        assert len(asked) == 3
