@@ -85,8 +85,8 @@ def child_screenings(child: Child) -> list[Screening]:
             .order_by(Screening.administered_on, Screening.id)
             .options(
                 selectinload(Screening.responses),
-                selectinload(Screening.amendments).selectinload(ScreeningAmendment.amended_by),
-                selectinload(Screening.administered_by),
+                selectinload(Screening.amendments).joinedload(ScreeningAmendment.amended_by),
+                joinedload(Screening.administered_by),
             )
         )
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from clinic import clock
 from clinic.auth.models import User
@@ -126,7 +126,7 @@ def child_timeline(user: User, child: Child) -> ChildTimeline:
                 RiskFactor.family_id == child.family_id,
                 or_(RiskFactor.child_id == child.id, RiskFactor.caregiver_id.is_not(None)),
             )
-            .options(selectinload(RiskFactor.caregiver), selectinload(RiskFactor.noted_by))
+            .options(joinedload(RiskFactor.caregiver), joinedload(RiskFactor.noted_by))
             .order_by(RiskFactor.noted_on, RiskFactor.id)
         )
     )
@@ -137,7 +137,7 @@ def child_timeline(user: User, child: Child) -> ChildTimeline:
                 Observation.family_id == child.family_id,
                 or_(Observation.child_id == child.id, Observation.child_id.is_(None)),
             )
-            .options(selectinload(Observation.ratings), selectinload(Observation.observed_by))
+            .options(selectinload(Observation.ratings), joinedload(Observation.observed_by))
             .order_by(Observation.observed_on, Observation.id)
         )
     )
