@@ -169,9 +169,7 @@ class FamilyQuery(Page):
     query=FamilyQuery, response=FamilyPageOut,
 )
 def families_list(query: FamilyQuery):
-    page = queries.search_families(
-        g.user, q=query.q, page=query.page, per_page=query.per_page, status=query.status, with_caregivers=True
-    )
+    page = queries.search_families(g.user, q=query.q, page=query.page, per_page=query.per_page, status=query.status)
     children = {c["id"]: c for c in _children_out([child for family in page.items for child in family.children])}
     services.record_family_list_view(g.user, page.items)
     return FamilyPageOut(

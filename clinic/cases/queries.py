@@ -29,15 +29,14 @@ def search_families(
     per_page: int = 25,
     status: str | None = None,
     visitor_id: int | None = None,
-    with_caregivers: bool = False,
 ) -> Page[Family]:
     """Families in the user's scope, matching ``q`` on the family or a child's name,
     optionally only one visitor's (the list behind a dashboard number).
 
     A fixed number of queries: the count, the page of families with their visitor
-    (joined: one each), and their children and (``with_caregivers``: the API shows
-    them, the caseload does not) caregivers, each loaded for the whole page with
-    ``selectinload``.
+    (joined: one each), and their children, loaded for the whole page with
+    ``selectinload``. No caregivers: neither the caseload nor the API's list shows
+    them (a family's own page and the API's family do, loaded there).
     """
     conditions = [family_scope(user)]
     if status:
@@ -61,10 +60,12 @@ def search_families(
             .where(family_scope(user), func.lower(child_full_name()).like(pattern, escape="\\"))
         )
         conditions.append(one_of(Family.id, union(by_family_name.correlate(None), by_child_name.correlate(None))))
-    loads = [selectinload(Family.children), joinedload(Family.assigned_visitor, innerjoin=True)]
-    if with_caregivers:
-        loads.append(selectinload(Family.caregivers))
-    query = select(Family).where(*conditions).options(*loads).order_by(Family.name, Family.id)
+    query = (
+        select(Family)
+        .where(*conditions)
+        .options(selectinload(Family.children), joinedload(Family.assigned_visitor, innerjoin=True))
+        .order_by(Family.name, Family.id)
+    )
     return paginate(query, select(func.count(Family.id)).where(*conditions), page, per_page)
 
 
