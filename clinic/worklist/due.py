@@ -59,6 +59,14 @@ from clinic.screening import rules
 from clinic.screening.models import Observation, Screening
 
 KINDS = ("overdue_follow_up", "screening_due", "late_referral", "stalled_referral", "not_seen", "due_follow_up")
+ALL_KINDS = frozenset(KINDS)
+# Which kinds each part of the computation gives: asked for some kinds only (the list
+# behind one of the dashboard's numbers), rule 10 leaves out the parts that give
+# none of them, and the kinds it gives are the same items as in the whole list.
+_FROM_FOLLOW_UPS = frozenset({"overdue_follow_up", "due_follow_up", "screening_due"})
+_FROM_WINDOWS = frozenset({"screening_due"})
+_FROM_REFERRALS = frozenset({"late_referral", "stalled_referral"})
+_FROM_CONTACTS = frozenset({"not_seen"})
 DUE_SOON_DAYS = 7
 WINDOW_CLOSING_DAYS = 14
 STALLED_AFTER_DAYS = 14
@@ -129,20 +137,21 @@ def due_items(
     visitor_id: int | None = None,
     family_id: int | None = None,
     child_id: int | None = None,
+    kinds: frozenset[str] = ALL_KINDS,
 ) -> list[Item]:
     """Rule 10 for ``user``'s scope on ``today``, oldest first.
 
     ``visitor_id`` narrows to one visitor's caseload (a supervisor opening it),
     ``family_id`` to one family (its page), ``child_id`` to one child's items (its
-    page); all stay inside the user's scope. A page of families (the caseload) is
-    ``due_with_referrals``.
+    page); all stay inside the user's scope. ``kinds`` keeps the items of those
+    kinds only. A page of families (the caseload) is ``due_with_referrals``.
     """
     scope: list[ColumnElement[bool]] = [family_scope(user)]
     if visitor_id is not None:
         scope.append(Family.assigned_visitor_id == visitor_id)
     if family_id is not None:
         scope.append(Family.id == family_id)
-    return items_in_scope(scope, today, child_id=child_id)
+    return _due_in_scope(scope, today, child_id=child_id, kinds=kinds).items
 
 
 def due_with_referrals(user: User, today: date, family_ids: list[int]) -> Due:
@@ -156,22 +165,34 @@ def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: i
     return _due_in_scope(scope, today, child_id=child_id).items
 
 
-def _due_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: int | None = None) -> Due:
+def _due_in_scope(
+    scope: list[ColumnElement[bool]],
+    today: date,
+    *,
+    child_id: int | None = None,
+    kinds: frozenset[str] = ALL_KINDS,
+) -> Due:
     # No shortcut for an empty scope: the same queries run whatever the caseload.
     families = _families(scope)
     active_scope = [*scope, Family.status == "active"]
     zone = clock.clinic_timezone()
     items: list[Item] = []
-    closing = _closing_candidates(today)
-    children, administered = _children_and_screenings(active_scope, child_id, closing)
-    follow_up_items, screening_follow_ups = _follow_ups(active_scope, child_id, today, families)
-    items += follow_up_items
-    items += _closing_windows(today, families, children, administered, screening_follow_ups)
+    if kinds & _FROM_FOLLOW_UPS:
+        follow_up_items, screening_follow_ups = _follow_ups(active_scope, child_id, today, families)
+        items += follow_up_items
+        if kinds & _FROM_WINDOWS:  # a window is not listed beside its screening follow-up
+            closing = _closing_candidates(today)
+            children, administered = _children_and_screenings(active_scope, child_id, closing)
+            items += _closing_windows(today, families, children, administered, screening_follow_ups)
     waiting: dict[int, int] = {}
     if child_id is None:
-        referral_items, waiting = _referrals(scope, today, families, zone)
-        items += referral_items
-        items += _not_seen(active_scope, today, families)
+        if kinds & _FROM_REFERRALS:
+            referral_items, waiting = _referrals(scope, today, families, zone)
+            items += referral_items
+        if kinds & _FROM_CONTACTS:
+            items += _not_seen(active_scope, today, families)
+    if kinds != ALL_KINDS:
+        items = [item for item in items if item.kind in kinds]
     items.sort(key=lambda item: item.sort_key)
     return Due(items, waiting)
 

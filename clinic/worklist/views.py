@@ -15,7 +15,7 @@ from clinic.permissions.roles import STAFF, SUPERVISOR, access
 from clinic.permissions.scope import get_overseen_visitor_or_404
 from clinic.worklist import present
 from clinic.worklist.blueprint import bp
-from clinic.worklist.due import KINDS, Item, due_items, due_with_referrals
+from clinic.worklist.due import ALL_KINDS, KINDS, Item, due_items, due_with_referrals
 
 
 @dataclass
@@ -64,15 +64,21 @@ def _template_globals(state) -> None:
     )
 
 
-def _page(items: list[Item], visitor: User | None = None):
-    """The worklist, optionally of one kind (``?kind=``: the list behind a number of
-    the supervisor's dashboard)."""
-    today = clock.today()
+def _kind() -> str:
+    """``?kind=``: the list behind a number of the supervisor's dashboard, or all."""
     kind = request.args.get("kind", "")
-    if kind in KINDS:
-        items = [item for item in items if item.kind == kind]
-    else:
-        kind = ""
+    return kind if kind in KINDS else ""
+
+
+def _due(**narrowed) -> tuple[list[Item], str]:
+    """Rule 10 for the signed-in user, of the kind asked for only."""
+    kind = _kind()
+    kinds = frozenset({kind}) if kind else ALL_KINDS
+    return due_items(g.user, clock.today(), kinds=kinds, **narrowed), kind
+
+
+def _page(items: list[Item], kind: str, visitor: User | None = None):
+    today = clock.today()
     return render_template(
         "worklist/index.html",
         sections=present.sections(items, today),
@@ -87,7 +93,7 @@ def _page(items: list[Item], visitor: User | None = None):
 @access(STAFF)
 def index():
     """Rule 10 for the signed-in user: a visitor's own families, a supervisor's teams."""
-    return _page(due_items(g.user, clock.today()))
+    return _page(*_due())
 
 
 @bp.get("/worklist/visitors/<int:visitor_id>")
@@ -95,4 +101,4 @@ def index():
 def visitor_worklist(visitor_id: int):
     """One visitor's worklist, as their supervisor (or an admin) sees it."""
     visitor = get_overseen_visitor_or_404(g.user, visitor_id)
-    return _page(due_items(g.user, clock.today(), visitor_id=visitor.id), visitor)
+    return _page(*_due(visitor_id=visitor.id), visitor)

@@ -9,7 +9,7 @@ import pytest
 
 from clinic.extensions import db
 from clinic.referrals.models import Referral
-from clinic.worklist.due import due_items
+from clinic.worklist.due import KINDS, due_items
 from tests.factories import ChildFactory, FamilyFactory, FollowUpFactory
 from tests.worklist.conftest import TODAY
 
@@ -34,6 +34,22 @@ def vera_expected(w) -> list[tuple]:
 
 def test_a_visitors_worklist_is_exactly_the_hand_worked_answer(hand_built):
     assert summary(due_items(hand_built.vera, TODAY)) == vera_expected(hand_built)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_asked_for_one_kind_rule_10_gives_exactly_those_items_of_the_whole_list(hand_built, kind):
+    expected = [item for item in vera_expected(hand_built) if item[0] == kind]
+    assert expected  # the hand-built clinic has items of every kind
+    assert summary(due_items(hand_built.vera, TODAY, kinds=frozenset({kind}))) == expected
+    assert summary(due_items(hand_built.sam, TODAY, visitor_id=hand_built.vera.id, kinds=frozenset({kind}))) == expected
+
+
+def test_screenings_due_alone_leave_the_referrals_and_the_last_contacts_unread(hand_built, count_queries):
+    with count_queries() as statements:
+        due_items(hand_built.vera, TODAY, kinds=frozenset({"screening_due"}))
+    read = " ".join(" ".join(statements).split())
+    assert "FROM referrals" not in read and "observations" not in read
+    assert "FROM follow_ups" in read and "FROM children" in read
 
 
 def test_the_overdue_screening_follow_up_is_screening_due_not_a_plain_follow_up(hand_built):
