@@ -152,8 +152,12 @@ def recordable_on(
     date_of_birth: date, gestational_age_weeks: int | None, on: date, instruments: Sequence[Instrument]
 ) -> list[Instrument]:
     """The instruments that can be recorded on ``on``: the child's screening age is
-    inside their window (rules 1 and 2)."""
-    return [instrument for instrument in instruments if in_window(instrument, date_of_birth, gestational_age_weeks, on)]
+    inside their window (rules 1 and 2). ``in_window`` for each, the age worked out
+    once (rule 10 asks this for every child whose window may close soon)."""
+    if on < date_of_birth:
+        return []
+    age = screening_age_months(date_of_birth, gestational_age_weeks, on)
+    return [instrument for instrument in instruments if instrument.window_min <= age <= instrument.window_max]
 
 
 def checklist_to_open(
