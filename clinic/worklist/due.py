@@ -73,7 +73,10 @@ STALLED_AFTER_DAYS = 14
 NOT_SEEN_DAYS = 90
 
 
-@dataclass(frozen=True)
+# Rule 10's rows and items are plain (slotted) dataclasses, not frozen ones: a frozen
+# dataclass sets each field through ``object.__setattr__``, four times the cost, and a
+# supervisor's dashboard builds thousands of them (140 → 117 M instructions a request).
+@dataclass(slots=True)
 class Item:
     kind: str
     due_on: date
@@ -115,7 +118,7 @@ class Due:
     waiting_referrals: dict[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Family:
     id: int
     name: str
@@ -222,7 +225,7 @@ def _families(scope) -> dict[int, _Family]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Child:
     id: int
     family_id: int
@@ -386,9 +389,7 @@ def _closing_windows(today, families, children, administered, covered) -> list[I
         if (child.id, None) in covered:
             continue  # a past-due screening follow-up for this child is already listed
         dob, weeks = child.date_of_birth, child.gestational_age_weeks
-        for instrument in current:
-            if not rules.in_window(instrument, dob, weeks, today):
-                continue
+        for instrument in rules.recordable_on(dob, weeks, today, current):
             if rules.administered_in_window(instrument, dob, weeks, administered.get(child.id, [])):
                 continue
             if (child.id, instrument.code) in covered:
