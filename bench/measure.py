@@ -28,6 +28,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import instructions  # noqa: E402
 from generate import BENCH_PASSWORD, BENCH_TOTP_SECRET  # noqa: E402
 
 from clinic import create_app  # noqa: E402
@@ -323,6 +325,17 @@ def count_statements(url: str, accounts: dict[str, Account], paths: dict[str, st
     return results
 
 
+def count_instructions(url: str, accounts: dict[str, Account], paths: dict[str, str]) -> dict[str, float]:
+    """Millions of instructions per request of each page and of the two trivial
+    routes (``instructions.py``), two valgrind processes at a time (two cores)."""
+    jobs = {page.name: (paths[page.name], headers_of(accounts[page.who], page.api)) for page in PAGES}
+    jobs["/healthz"] = ("/healthz", headers_of(accounts["visitor"], api=False))
+    jobs[TRIVIAL_API] = (TRIVIAL_API, headers_of(accounts["visitor"], api=True))
+    with ThreadPoolExecutor(2) as pool:
+        counted = {name: pool.submit(instructions.count, url, path, headers) for name, (path, headers) in jobs.items()}
+        return {name: future.result() for name, future in counted.items()}
+
+
 # ---- writes and workers -----------------------------------------------------------------------
 
 
@@ -408,6 +421,21 @@ def load_average() -> str:
     return " / ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
+def million(value: float | None) -> str:
+    return f"{value:.1f}" if value is not None else "–"
+
+
+def instructions_note(counted: dict[str, float]) -> str:
+    if not counted:
+        return "M instructions: not counted (valgrind is not installed)."
+    return (
+        f"M instructions: millions of instructions per request in the app's process (valgrind's callgrind, "
+        f"`bench/instructions.py`; the mean of {instructions.REQUESTS} requests after three to warm; the same within "
+        f"~1% from run to run, whatever the machine's load). The trivial routes: `/healthz` with the session cookie "
+        f"{million(counted.get('/healthz'))}, `{TRIVIAL_API}` with the bearer token {million(counted.get(TRIVIAL_API))}."
+    )
+
+
 def replace_between(path: Path, start: str, end: str, text: str) -> None:
     if not path.exists():
         path.write_text(f"{start}\n{end}\n")
@@ -464,6 +492,8 @@ def main() -> None:
     bare.append(wrk(base + "/healthz", {}, args.duration, args.connections))
     bare_rps = statistics.mean(load.rps for load in bare)
 
+    # After the loads, which it would slow, and before the writes below change the data.
+    counted_instructions = count_instructions(args.large_url, large, large_paths) if instructions.available() else {}
     screening_ms = record_screenings(base, args.large_url, large["visitor"], 30)
     reminder_seconds, reminder_output = reminder_pass(args.large_url)
     compiled, compile_seconds = compile_summaries(args.large_url, 10)
@@ -486,9 +516,11 @@ def main() -> None:
         f"at all): {bare_rps:.0f} req/s (mean of {len(bare)} runs), the last column's ratio. In-process columns: "
         f"the fastest of {IN_PROCESS_RUNS} requests on a second app in the measuring process.",
         "",
+        instructions_note(counted_instructions),
+        "",
         "| page | as | p50 ms | p95 ms | req/s | trivial req/s | ratio | SQL/request demo | SQL/request large "
-        "| SQL ms (in-process) | whole ms (in-process) | targets | ratio to bare /healthz |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        "| SQL ms (in-process) | whole ms (in-process) | M instructions | targets | ratio to bare /healthz |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for page, measured, trivial in rows:
         ratio = measured.rps / trivial.rps if trivial.rps else 0
@@ -498,7 +530,8 @@ def main() -> None:
         lines.append(
             f"| {page.name} | {page.who} | {measured.p50_ms:.1f} | {measured.p95_ms:.1f} | {measured.rps:.0f}{failed} "
             f"| {trivial.rps:.0f} | {ratio:.2f} | {counts_demo[page.name].statements} | {counted.statements} "
-            f"| {counted.sql_ms:.1f} | {counted.total_ms:.1f} | {'met' if met else 'NOT met'} | {measured.rps / bare_rps:.3f} |"
+            f"| {counted.sql_ms:.1f} | {counted.total_ms:.1f} | {million(counted_instructions.get(page.name))} "
+            f"| {'met' if met else 'NOT met'} | {measured.rps / bare_rps:.3f} |"
         )
     lines += [
         "",
