@@ -41,21 +41,11 @@ def count(url: str, path: str, headers: dict[str, str], requests: int = REQUESTS
         output = Path(folder) / "callgrind.out"
         subprocess.run(
             [
-                "valgrind",
-                "--tool=callgrind",
-                "--instr-atstart=no",
-                f"--callgrind-out-file={output}",
-                sys.executable,
-                str(HERE / "instructions.py"),
-                url,
-                path,
-                headers.get("Cookie", ""),
-                headers.get("Authorization", ""),
-                str(requests),
+                "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={output}",
+                sys.executable, str(HERE / "instructions.py"), url, path,
+                headers.get("Cookie", ""), headers.get("Authorization", ""), str(requests),
             ],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
+            check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"},
         )
         totals = next(line for line in output.read_text().splitlines() if line.startswith("totals:"))
     return int(totals.split()[1]) / requests / 1e6

@@ -59,12 +59,11 @@ def referral_page(
     counted = select(func.count(Referral.id)).where(*on_referrals)
     if restricts(on_families):
         counted = counted.join(Family, Referral.family_id == Family.id).where(*on_families)
-    visitor = _VISITOR
     query = (
         select(Referral, _reason_count(), _summary_exists())
         .join(Family, Referral.family_id == Family.id)
-        .join(visitor, Family.assigned_visitor_id == visitor.id)
-        .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(visitor)))
+        .join(_VISITOR, Family.assigned_visitor_id == _VISITOR.id)
+        .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(_VISITOR)))
         .where(*on_families, *on_referrals)
         .order_by(Referral.status_since, Referral.id)
     )
