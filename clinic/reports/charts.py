@@ -1,14 +1,18 @@
 """The program report's charts as server-rendered SVG, in the manner of the
 milestones chart (``clinic.screening.chart``): pure functions over counts, colours
 as presentation attributes (the page's CSP forbids inline styles), a title and a
-description for screen readers, every text escaped."""
+description for screen readers, every text escaped, in the page's language."""
 
 from __future__ import annotations
 
-import calendar
 from html import escape
 
+from babel.dates import get_month_names
+
 from clinic.reports.program import Measure, MonthCounts
+from clinic.templating import page_language
+from clinic.translation import gettext as _
+from clinic.translation import lazy_gettext as _l
 
 WIDTH = 720
 AXIS = "#5b6776"
@@ -16,7 +20,7 @@ GRID = "#d6dde5"
 INK = "#1d2733"
 # Okabe–Ito colours, as the milestones chart; on track, monitor, concern.
 RESULT_COLOURS = {"on_track": "#009E73", "monitor": "#E69F00", "concern": "#D55E00"}
-RESULT_LABELS = {"on_track": "On track", "monitor": "Monitor", "concern": "Concern"}
+RESULT_LABELS = {"on_track": _l("On track"), "monitor": _l("Monitor"), "concern": _l("Concern")}
 BAR = "#0072B2"
 
 
@@ -43,6 +47,13 @@ def _open(element_id: str, height: int, title: str, description: str, css_class:
     ]
 
 
+def _counted(measure: Measure) -> str:
+    """"3 of 5", or "no window closed" when nothing was counted."""
+    if not measure.denominator:
+        return _("no window closed")
+    return _("%(numerator)d of %(denominator)d", numerator=measure.numerator, denominator=measure.denominator)
+
+
 def _scale_top(largest: int) -> int:
     """A round top for a count axis (at least 4, so small counts get whole ticks)."""
     top = max(4, largest)
@@ -58,9 +69,12 @@ def screenings_by_month_svg(months: list[MonthCounts], *, element_id: str = "scr
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     y_top = _scale_top(max((m.total for m in months), default=0))
     described = "; ".join(
-        f"{m.month}: {m.total} ({m.on_track} on track, {m.monitor} monitor, {m.concern} concern)" for m in months
-    )
-    out = _open(element_id, height, "Screenings per month, by result", described or "No months.", "report-chart")
+        _("%(month)s: %(total)d (%(on_track)d on track, %(monitor)d monitor, %(concern)d concern)",
+          month=m.month, total=m.total, on_track=m.on_track, monitor=m.monitor, concern=m.concern)
+        for m in months
+    )  # fmt: skip
+    out = _open(element_id, height, _("Screenings per month, by result"), described or _("No months."), "report-chart")
+    month_names = get_month_names("abbreviated", context="stand-alone", locale=page_language() or "en")
     out.append(f'<g class="axes" stroke="{AXIS}" stroke-width="1">'
                f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}"/>'
                f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}"/></g>')  # fmt: skip
@@ -87,14 +101,14 @@ def screenings_by_month_svg(months: list[MonthCounts], *, element_id: str = "scr
             out.append(
                 f'<rect x="{_number(x)}" y="{_number(base)}" width="{_number(bar_w)}" height="{_number(bar_h)}" '
                 f'fill="{RESULT_COLOURS[result]}" data-result="{result}" data-count="{count}">'
-                f"<title>{_text(month.month)}: {count} {_text(RESULT_LABELS[result].lower())}</title></rect>"
+                f"<title>{_text(month.month)}: {count} {_text(str(RESULT_LABELS[result]).lower())}</title></rect>"
             )
         if index % label_every == 0:
             # "Oct", with the year under the first month and under each January.
             year, number = month.month.split("-")
             centre = _number(x + bar_w / 2)
             out.append(f'<text x="{centre}" y="{top + plot_h + 16}" text-anchor="middle" '
-                       f'fill="{INK}">{calendar.month_abbr[int(number)]}</text>')  # fmt: skip
+                       f'fill="{INK}">{_text(month_names[int(number)])}</text>')  # fmt: skip
             if index == 0 or number == "01":
                 out.append(f'<text x="{centre}" y="{top + plot_h + 30}" text-anchor="middle" '
                            f'fill="{INK}">{_text(year)}</text>')  # fmt: skip
@@ -103,8 +117,8 @@ def screenings_by_month_svg(months: list[MonthCounts], *, element_id: str = "scr
         legend_y = top + 8 + index * 20
         legend_x = left + plot_w + 16
         out.append(f'<rect x="{legend_x}" y="{legend_y - 6}" width="14" height="12" fill="{RESULT_COLOURS[result]}"/>'
-                   f'<text x="{legend_x + 20}" y="{legend_y + 4}" fill="{INK}">{RESULT_LABELS[result]}</text>')  # fmt: skip
-    out.append(f'<text x="{_number(left + plot_w / 2)}" y="{height - 8}" text-anchor="middle" fill="{INK}">Month</text>')
+                   f'<text x="{legend_x + 20}" y="{legend_y + 4}" fill="{INK}">{_text(RESULT_LABELS[result])}</text>')  # fmt: skip
+    out.append(f'<text x="{_number(left + plot_w / 2)}" y="{height - 8}" text-anchor="middle" fill="{INK}">{_text(_("Month"))}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -115,12 +129,8 @@ def on_time_svg(measures: list[Measure], labels: dict[str, str], *, element_id: 
     row_h, left, right, top = 28, 230, 110, 12
     height = top * 2 + row_h * max(len(measures), 1) + 20
     plot_w = WIDTH - left - right
-    described = "; ".join(
-        f"{labels.get(m.code, m.code)}: "
-        + (f"{m.numerator} of {m.denominator}" if m.denominator else "no window closed")
-        for m in measures
-    )
-    out = _open(element_id, height, "Children screened on time, per checklist", described or "No checklists.",
+    described = "; ".join(f"{labels.get(m.code, m.code)}: {_counted(m)}" for m in measures)
+    out = _open(element_id, height, _("Children screened on time, per checklist"), described or _("No checklists."),
                 "report-chart")  # fmt: skip
     out.append(f'<g class="grid" fill="{AXIS}">')
     for share in (0, 0.25, 0.5, 0.75, 1):
@@ -137,8 +147,8 @@ def on_time_svg(measures: list[Measure], labels: dict[str, str], *, element_id: 
         out.append(f'<text x="{left - 8}" y="{y + row_h / 2 + 4}" text-anchor="end" fill="{INK}">{_text(label)}</text>')
         if value is not None:
             out.append(f'<rect x="{left}" y="{y + 5}" width="{_number(plot_w * value)}" height="{row_h - 10}" '
-                       f'fill="{BAR}"><title>{_text(label)}: {measure.numerator} of {measure.denominator}</title></rect>')  # fmt: skip
-        note = f"{measure.numerator} / {measure.denominator}" if measure.denominator else "no window closed"
+                       f'fill="{BAR}"><title>{_text(label)}: {_text(_counted(measure))}</title></rect>')  # fmt: skip
+        note = f"{measure.numerator} / {measure.denominator}" if measure.denominator else _("no window closed")
         out.append(f'<text x="{left + plot_w + 8}" y="{y + row_h / 2 + 4}" fill="{INK}">{_text(note)}</text>')
         out.append("</g>")
     out.append("</svg>")

@@ -15,12 +15,13 @@ from clinic.instruments import get_instrument
 from clinic.referrals.loop import EARLY_INTERVENTION_DAYS, OTHER_SERVICE_DAYS
 from clinic.referrals.models import OUTCOMES
 from clinic.reports.program import Measure, ProgramReport, federal_fiscal_year
+from clinic.templating import checklist_title
+from clinic.translation import gettext as _
 
 MAX_PERIOD_DAYS = 5 * 366  # a funder asks for one year; five keep every query small
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 
 TABLES = ("measures", "screenings_by_month", "missed_by_domain", "risk_factors_by_category", "referrals")
-OUTCOME_LABELS = {"completed": "completed", "declined": "declined", "unable_to_contact": "unable to contact"}
 
 
 @dataclass(frozen=True)
@@ -74,32 +75,40 @@ def previous_year(start: date) -> tuple[date, date]:
     return federal_fiscal_year(current_from.replace(year=current_from.year - 1))
 
 
+def measure_checklist(code: str) -> str:
+    """The checklist a ``screened_on_time`` measure is about, titled in the page's language."""
+    instrument = get_instrument(code.split(":", 1)[1])
+    return checklist_title(instrument.code, instrument.title)
+
+
 def measure_label(code: str) -> str:
+    """The measure's name in the page's language (its code is the same in every one)."""
     if code.startswith("screened_on_time:"):
-        instrument = get_instrument(code.split(":", 1)[1])
-        return f"Screened on time: {instrument.title}"
-    return {"referral_connected_on_time": "Referral connected to a service on time",
-            "interaction_observed": "Caregiver–child interaction observed"}[code]  # fmt: skip
+        return _("Screened on time: %(checklist)s", checklist=measure_checklist(code))
+    if code == "referral_connected_on_time":
+        return _("Referral connected to a service on time")
+    return _("Caregiver–child interaction observed")
 
 
 def measure_definition(code: str) -> str:
     """What the measure counts, in plain words."""
     if code.startswith("screened_on_time:"):
         instrument = get_instrument(code.split(":", 1)[1])
-        return (
-            f"Children whose window for {instrument.title} (ages {instrument.window_min} to "
-            f"{instrument.window_max} months; corrected age for children born before 37 weeks, until "
-            "they are two) ended inside the period and by today, and whose family was in the program by then. "
-            "Counted: those screened with it while inside the window."
+        return _(
+            "Children whose window for %(checklist)s (ages %(min)d to %(max)d months; corrected age for children "
+            "born before 37 weeks, until they are two) ended inside the period and by today, and whose family was "
+            "in the program by then. Counted: those screened with it while inside the window.",
+            checklist=measure_checklist(code), min=instrument.window_min, max=instrument.window_max,
         )
     if code == "referral_connected_on_time":
-        return (
-            "Referrals sent inside the period whose deadline has passed or that have a first-contact date "
-            f"(the deadline is {EARLY_INTERVENTION_DAYS} days after sending for Early Intervention, "
-            f"{OTHER_SERVICE_DAYS} for any other service). Counted: first contact on or before the deadline. "
-            "Missing: referrals sent before the service was recorded."
+        return _(
+            "Referrals sent inside the period whose deadline has passed or that have a first-contact date (the "
+            "deadline is %(early)d days after sending for Early Intervention, %(other)d for any other service). "
+            "Counted: first contact on or before the deadline. Missing: referrals sent before the service was "
+            "recorded.",
+            early=EARLY_INTERVENTION_DAYS, other=OTHER_SERVICE_DAYS,
         )
-    return (
+    return _(
         "Active families with a child under 36 months at the end of the period. "
         "Counted: families with a caregiver–child interaction observation inside the period."
     )

@@ -57,7 +57,7 @@ def program():
     charts = {}
     if report is not None:
         screening_measures = [m for m in report.measures if m.code.startswith("screened_on_time:")]
-        labels = {m.code: present.measure_label(m.code).removeprefix("Screened on time: ") for m in screening_measures}
+        labels = {m.code: present.measure_checklist(m.code) for m in screening_measures}
         charts = {
             "by_month": Markup(screenings_by_month_svg(report.screenings_by_month)),
             "on_time": Markup(on_time_svg(screening_measures, labels)),

@@ -262,3 +262,41 @@ def test_the_same_queries_with_10_and_500_families(app, db, login, api, count_qu
         assert second.status_code == 200
     assert len(small) == len(large)
     assert first.data != second.data  # the 490 families were counted
+
+
+def test_the_report_reads_in_spanish_and_its_codes_stay_the_same(report_clinic, login):
+    """Measure names, their definitions and the charts in the page's language (the
+    checklist titles from the Spanish instrument data); codes and numbers unchanged."""
+    browser = login(report_clinic.sam)
+    english = page_of(browser.get("/reports/program"))
+    spanish = page_of(browser.get("/reports/program", headers={"Accept-Language": "es"}))
+    assert measures_on(spanish) == measures_on(english)
+
+    def measure(page: BeautifulSoup, code: str) -> tuple[str, str]:
+        cell = page.select_one(f'table.measures tr[data-code="{code}"] td.measure')
+        return cell.strong.get_text(strip=True), " ".join(cell.p.get_text().split())
+
+    assert measure(english, "screened_on_time:m0_3")[0] == "Screened on time: Birth to 3 months"
+    assert measure(spanish, "screened_on_time:m0_3")[0] == "Evaluados a tiempo: Del nacimiento a los 3 meses"
+    assert measure(spanish, "screened_on_time:m0_3")[1].startswith(
+        "Niños cuya ventana para Del nacimiento a los 3 meses (de 0 a 3 meses de edad;"
+    )
+    assert measure(spanish, "referral_connected_on_time")[0] == "Derivación conectada a tiempo con un servicio"
+    assert "de 45 días desde el envío para Intervención Temprana y de 30 para" in measure(spanish, "referral_connected_on_time")[1]
+    assert measure(spanish, "interaction_observed")[0] == "Interacción entre cuidador(a) y niño(a) observada"
+
+    on_time = spanish.select_one("svg[aria-labelledby^='screened-on-time']")
+    assert on_time.title.get_text() == "Niños evaluados a tiempo, por lista de hitos"
+    bar = on_time.select_one('g.bar[data-code="screened_on_time:m0_3"]')
+    assert bar.find("text").get_text() == "Del nacimiento a los 3 meses"
+    assert bar.rect.title.get_text() == "Del nacimiento a los 3 meses: 1 de 1"
+    assert on_time.select_one('g.bar[data-code="screened_on_time:m36"]').find_all("text")[-1].get_text() == (
+        "ninguna ventana cerrada"
+    )
+    by_month = spanish.select_one("svg[aria-labelledby^='screenings-by-month']")
+    assert by_month.title.get_text() == "Evaluaciones por mes, según el resultado"
+    assert {"Va bien", "Vigilar", "Preocupación", "Mes"} <= {t.get_text() for t in by_month.find_all("text")}
+    # The federal fiscal year, October to September, in CLDR's Spanish abbreviations.
+    assert [t.get_text() for t in by_month.select("g.month text")] == [
+        "oct", "2025", "nov", "dic", "ene", "2026", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept",
+    ]  # fmt: skip
