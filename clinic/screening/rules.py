@@ -67,12 +67,15 @@ def validate_responses(instrument: Instrument, responses: Mapping[str, object]) 
     return errors
 
 
+def _age_in_window(instrument: Instrument, age: int) -> bool:
+    return instrument.window_min <= age <= instrument.window_max
+
+
 def in_window(instrument: Instrument, date_of_birth: date, gestational_age_weeks: int | None, on: date) -> bool:
     """Whether the child's screening age on ``on`` is inside the window (inclusive)."""
     if on < date_of_birth:
         return False
-    age = screening_age_months(date_of_birth, gestational_age_weeks, on)
-    return instrument.window_min <= age <= instrument.window_max
+    return _age_in_window(instrument, screening_age_months(date_of_birth, gestational_age_weeks, on))
 
 
 def window_passed(instrument: Instrument, date_of_birth: date, gestational_age_weeks: int | None, on: date) -> bool:
@@ -157,7 +160,7 @@ def recordable_on(
     if on < date_of_birth:
         return []
     age = screening_age_months(date_of_birth, gestational_age_weeks, on)
-    return [instrument for instrument in instruments if instrument.window_min <= age <= instrument.window_max]
+    return [instrument for instrument in instruments if _age_in_window(instrument, age)]
 
 
 def checklist_to_open(
