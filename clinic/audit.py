@@ -7,10 +7,10 @@ for every write. Views and API endpoints never write audit rows themselves.
 Every event is chained to the one before: ``hash = HMAC(key, prev_hash + the event)``
 with a key that is not in the database (``AUDIT_KEY``, else derived from
 ``SECRET_KEY``), in a gapless ``seq`` order. Changes are inserted as the request
-goes, with what they describe; reads are kept and inserted together as the
-transaction commits. All are chained just before it commits, under a row lock on
-the one ``audit_chain`` row (the chain's head), so concurrent requests never fork
-the chain and wait for each other only for that last step.
+goes, with what they describe, and chained as the transaction commits; reads are
+kept and inserted together then, already chained. Both under a row lock on the one
+``audit_chain`` row (the chain's head), so concurrent requests never fork the chain
+and wait for each other only for that last step.
 ``clinic audit verify`` (:func:`verify`) walks the chain.
 """
 
@@ -25,7 +25,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, bindparam, event, insert, inspect, select, update
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    bindparam,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
@@ -92,13 +105,34 @@ GENESIS = "0" * 64
 _EVENTS, _HEAD = AuditEvent.__table__, AuditChain.__table__
 # The chain's statements, built once (statements are compiled and cached by shape,
 # but building one costs a read request more than its round trip).
-_LOCKED_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+#
+# The head, locked, with ids for the request's reads, so that each read is inserted
+# whole, already chained, rather than inserted and then updated (an update of its
+# seq rewrites every index of the row and leaves a dead one behind). PostgreSQL
+# locks the row and takes the ids from the events' own sequence. SQLite locks the
+# whole database at a transaction's first write, so the head is locked by writing
+# it; the ids after the largest are then free.
+_LOCKED_HEAD = {
+    "postgresql": select(
+        _HEAD.c.last_seq,
+        _HEAD.c.last_hash,
+        select(func.array_agg(func.nextval(func.pg_get_serial_sequence("audit_events", "id"))))
+        .select_from(func.generate_series(1, bindparam("count")))
+        .scalar_subquery(),
+    )
+    .where(_HEAD.c.id == 1)
+    .with_for_update(),
+    "sqlite": update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=_HEAD.c.last_seq)
+    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash, select(func.coalesce(func.max(_EVENTS.c.id), 0)).scalar_subquery()),
+}
 _LINK_EVENT = (
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("event_id"))
     .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
 )
-_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+_INSERT_EVENTS = insert(_EVENTS)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
     last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"), mac=bindparam("mac")
 )
@@ -158,27 +192,30 @@ def _chain_new_events(session):
     session.flush()  # ids for every new event
     # An event flushed inside a savepoint that was rolled back is gone: skip it.
     objects = [e for e in session.info.pop("audit_unchained", []) if inspect(e).persistent and e.seq is None]
-    connection = session.connection()
-    if reads:
-        ids = connection.execute(_INSERT_EVENTS, reads).scalars().all()
-        reads = [{**values, "id": event_id} for values, event_id in zip(reads, ids, strict=True)]
-    events = sorted([(e.id, _values(e), e) for e in objects] + [(read["id"], read, None) for read in reads], key=lambda e: e[0])
-    if not events:
+    if not objects and not reads:
         return
     key = _key()
-    seq, prev = _locked_head(connection, key)
-    links = []
-    for event_id, values, _ in events:
+    connection = session.connection()
+    seq, prev, read_ids = _locked_head(connection, key, len(reads))
+    reads = [{**values, "id": event_id} for values, event_id in zip(reads, read_ids, strict=True)]
+    events = sorted([(e.id, _values(e), e) for e in objects] + [(read["id"], read, None) for read in reads], key=lambda e: e[0])
+    inserts, links = [], []
+    for event_id, values, audit_event in events:
         seq += 1
         digest = event_hash(key, seq, prev, values)
-        links.append({"event_id": event_id, "seq": seq, "prev_hash": prev, "hash": digest})
+        chained = {"seq": seq, "prev_hash": prev, "hash": digest}
+        if audit_event is None:
+            inserts.append({**values, **chained})
+        else:
+            links.append({"event_id": event_id, **chained})
+            for name, value in chained.items():
+                set_committed_value(audit_event, name, value)
         prev = digest
-    connection.execute(_LINK_EVENT, links)
+    if inserts:
+        connection.execute(_INSERT_EVENTS, inserts)
+    if links:
+        connection.execute(_LINK_EVENT, links)
     connection.execute(_MOVE_HEAD, {"last_seq": seq, "last_hash": prev, "mac": head_mac(key, seq, prev)})
-    for (_, _, audit_event), link in zip(events, links, strict=True):
-        if audit_event is not None:
-            for name in ("seq", "prev_hash", "hash"):
-                set_committed_value(audit_event, name, link[name])
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -192,20 +229,24 @@ def _forget_events(session, transaction):
         session.info.pop("audit_reads", None)
 
 
-def _locked_head(connection, key: bytes) -> tuple[int, str]:
-    """The chain's (last seq, last hash), its row locked until the transaction ends."""
-    row = connection.execute(_LOCKED_HEAD).first()
-    if row is not None:
-        return row.last_seq, row.last_hash
-    try:  # a database made without migrations (tests): the chain starts here
-        with connection.begin_nested():
-            connection.execute(
-                insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS, legacy_below_id=0, mac=head_mac(key, 0, GENESIS))
-            )
-    except IntegrityError:
-        pass  # another transaction started it a moment ago
-    row = connection.execute(_LOCKED_HEAD).one()
-    return row.last_seq, row.last_hash
+def _locked_head(connection, key: bytes, reads: int) -> tuple[int, str, list[int]]:
+    """The chain's (last seq, last hash), its row locked until the transaction ends,
+    and ``reads`` new event ids."""
+    locked = _LOCKED_HEAD[connection.dialect.name]
+    row = connection.execute(locked, {"count": reads}).first()
+    if row is None:  # a database made without migrations (tests): the chain starts here
+        try:
+            with connection.begin_nested():
+                connection.execute(
+                    insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS, legacy_below_id=0, mac=head_mac(key, 0, GENESIS))
+                )
+        except IntegrityError:
+            pass  # another transaction started it a moment ago
+        row = connection.execute(locked, {"count": reads}).one()
+    last_seq, last_hash, ids = row
+    if isinstance(ids, int):  # SQLite: the largest id so far
+        return last_seq, last_hash, list(range(ids + 1, ids + 1 + reads))
+    return last_seq, last_hash, sorted(ids or [])
 
 
 @dataclass(frozen=True)

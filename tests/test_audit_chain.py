@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from clinic import audit
 from clinic.audit import AuditChain, AuditEvent
@@ -136,6 +136,75 @@ def test_concurrent_writers_never_fork_the_chain(app, db):
     assert "120 events in the chain" in result.output
     db.session.rollback()
     assert db.session.get(AuditChain, 1).last_seq == 120
+
+
+def test_concurrent_readers_and_writers_never_fork_the_chain_or_share_an_id(app, db):
+    """Reads take their ids under the head's lock; changes have theirs from the flush."""
+    from clinic.auth.models import User
+    from tests.factories import UserFactory
+
+    reader_id = UserFactory().id
+    db.session.commit()
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def worker(number: int):
+        try:
+            with app.app_context():
+                start.wait()
+                # Loaded, then kept out of the session: a transaction that reads before it
+                # writes is refused on SQLite in deferred mode (the tests' setting).
+                reader = _db.session.get(User, reader_id)
+                _db.session.expunge(reader)
+                _db.session.commit()
+                for t in range(10):
+                    audit.read(reader, "family", [(number * 100 + t, 1), (number * 100 + t + 50, 2)])
+                    if number % 2:
+                        audit.change("update", "family", number * 100 + t, user=reader)
+                    audit.read(reader, "child", [(number * 100 + t, 1)])
+                    _db.session.commit()
+                _db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    # Two threads read twice a transaction, two read twice and change once: 4 × 10 × 2 + 2 × 10.
+    result = verify(app)
+    assert result.exit_code == 0, result.output
+    assert "100 events in the chain" in result.output
+    assert sorted(seq for seq, *_ in chain(db)) == list(range(1, 101))
+
+
+def test_a_request_s_reads_are_inserted_in_their_place_in_the_chain(app, db):
+    """One INSERT of the reads with their seq and hashes, under the head's lock: no
+    second write of each event (an update of its seq rewrites every index of the row)."""
+    from tests.factories import UserFactory
+
+    reader = UserFactory()
+    db.session.commit()
+    write_events(1, per_transaction=1)  # the chain's head exists
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()[:3]) if statement.startswith(("INSERT", "UPDATE")) else statement)
+
+    audit.read(reader, "family", [(1, 10), (2, 20)])
+    audit.read(reader, "child", [(3, 10)])
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert [s for s in statements if "audit_events" in s] == ["INSERT INTO audit_events"]
+    assert len([s for s in statements if "audit_chain" in s]) == 2  # the head locked, then moved
+    assert chain(db) == [(1, "update", "", 0), (2, "view", ",1,2,", None), (3, "view", "", 3)]
+    assert verify(app).exit_code == 0
 
 
 def test_reaching_for_a_record_out_of_scope_is_audited(app, login, api, db):

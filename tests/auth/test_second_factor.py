@@ -23,7 +23,9 @@ def html(response) -> BeautifulSoup:
 def actions_for(db, user) -> list[str]:
     db.session.rollback()
     return db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.record_type == "user", AuditEvent.record_id == user.id)
+        select(AuditEvent.action)
+        .where(AuditEvent.record_type == "user", AuditEvent.record_id == user.id)
+        .order_by(AuditEvent.id)
     ).all()
 
 

@@ -34,7 +34,9 @@ def caregiver(family):
 
 
 def events(db, record_type):
-    return db.session.scalars(select(AuditEvent.action).where(AuditEvent.record_type == record_type)).all()
+    return db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.record_type == record_type).order_by(AuditEvent.seq)
+    ).all()
 
 
 # Risk factors ----------------------------------------------------------------------

@@ -43,7 +43,9 @@ def record(visitor, child, code, months, responses=None, days=0, **kwargs):
 def audit_actions(db, record_type):
     return list(
         db.session.execute(
-            select(AuditEvent.action, AuditEvent.record_id).where(AuditEvent.record_type == record_type)
+            select(AuditEvent.action, AuditEvent.record_id)
+            .where(AuditEvent.record_type == record_type)
+            .order_by(AuditEvent.id)
         )
     )
 
