@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from clinic import audit
@@ -362,15 +362,19 @@ def issue_token(user: User) -> tuple[str, datetime]:
     return token, expires_at
 
 
+# Built once, as the browser session's (sessions.py): every API request runs it.
+_LIVE_TOKEN_USER = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+)
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a live token belongs to, or None."""
-    return db.session.scalars(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == token_digest(token),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > utcnow(),
-            User.is_active.is_(True),
-        )
-    ).first()
+    return db.session.scalars(_LIVE_TOKEN_USER, {"token_hash": token_digest(token), "now": utcnow()}).first()
