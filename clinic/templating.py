@@ -8,15 +8,14 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from flask import Flask, current_app, g, url_for
-from flask_babel import get_locale
 from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
 from clinic import clock
 from clinic.instruments import label_in, labels_in
 from clinic.permissions.roles import role_allows
+from clinic.translation import current_locale, lazy_pgettext, ngettext, translations
 from clinic.translation import lazy_gettext as _l
-from clinic.translation import lazy_pgettext, ngettext, translations
 
 
 def local_datetime(value: datetime | None) -> Markup:
@@ -25,11 +24,12 @@ def local_datetime(value: datetime | None) -> Markup:
     if value is None:
         return Markup("")
     local = value.astimezone(clock.clinic_timezone())
-    # Built by hand, not Markup.format (4× slower; an audit log page shows 50): the
-    # ISO moment and the hour are digits and signs, the day's label is escaped.
+    # Built by hand, not Markup.format (4× slower; an audit log page shows 50), the
+    # hour not by strftime (~2.7 µs against ~0.4): the ISO moment and the hour are
+    # digits and signs, the day's label is escaped.
     return Markup(
         f'<time datetime="{local.isoformat(timespec="minutes")}">{escape(day_label(local.date()))}, '
-        f'{local.strftime("%H:%M")}</time>'
+        f"{local.hour:02d}:{local.minute:02d}</time>"
     )
 
 
@@ -38,7 +38,7 @@ DAY_FORMAT = "EEE d MMM y"  # "Tue 8 Dec 2026", in the page's language
 
 def day_label(value: date) -> str:
     """A date as people read it, for text without markup (flash messages)."""
-    locale = get_locale()
+    locale = current_locale()
     return _day_in(value, str(locale) if locale is not None else "en")
 
 
@@ -110,7 +110,7 @@ def page_language() -> str | None:
     """The language code of the page (``<html lang>``): the browser's choice on staff
     pages, the family's on pages rendered with its language forced; None outside a
     request (a staff email, a task), where labels are the English ones."""
-    locale = get_locale()
+    locale = current_locale()
     return locale.language if locale is not None else None
 
 
@@ -158,7 +158,7 @@ def language_name(code: str | None) -> str:
     """A language named in the page's language, as in a sentence ("Spanish",
     "español"); an unknown code is shown as it is."""
     try:
-        return Locale.parse(code).get_display_name(get_locale()) or code
+        return Locale.parse(code).get_display_name(current_locale()) or code
     except (UnknownLocaleError, ValueError, TypeError):
         return code or ""
 

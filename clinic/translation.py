@@ -13,6 +13,7 @@ Same signatures and results as Flask-Babel's: ``variables`` fill ``%(name)s``, a
 
 from __future__ import annotations
 
+from babel import Locale
 from babel.support import NullTranslations
 from flask import g, has_app_context
 from flask_babel import get_locale, get_translations
@@ -20,23 +21,33 @@ from flask_babel.speaklater import LazyString
 
 
 def translations() -> NullTranslations:
-    """The catalog of the language in force, kept in ``g`` per request and per locale
+    """The catalog of the language in force."""
+    return _in_force()[1]
+
+
+def current_locale() -> Locale | None:
+    """The language in force, as Flask-Babel's ``get_locale`` (None outside an app
+    context), at the cost of the catalog's look-up below."""
+    return _in_force()[0]
+
+
+def _in_force() -> tuple[Locale | None, NullTranslations]:
+    """The locale and catalog in force, kept in ``g`` per request and per locale
     object, so ``force_locale`` inside a request gets its own.
 
-    A page asks for it hundreds of times; after the first, it costs one look at the
+    A page asks for them hundreds of times; after the first, it costs one look at the
     locale Flask-Babel keeps for the request (``g._flask_babel.babel_locale``) rather
     than ``get_locale``'s three passes through ``g``. Were that detail of
     Flask-Babel's to change, every string takes the slow path, with the same text.
     """
     if not has_app_context():  # Flask-Babel's untranslated text
-        return get_translations()
+        return None, get_translations()
     state = g._get_current_object().__dict__
     cached = state.get("_translations")
     if cached is not None and cached[0] is getattr(state.get("_flask_babel"), "babel_locale", None):
-        return cached[1]
-    locale = get_locale()
-    state["_translations"] = cached = (locale, get_translations())
-    return cached[1]
+        return cached
+    state["_translations"] = cached = (get_locale(), get_translations())
+    return cached
 
 
 def gettext(string: str, /, **variables) -> str:

@@ -106,3 +106,19 @@ def test_a_page_of_strings_asks_flask_babel_for_the_locale_once(app, monkeypatch
             assert template.render() == "Overdue" * 200
         assert template.render() == "Atrasados" * 200
         assert len(asked) == 3
+
+
+def test_dates_and_the_page_language_find_the_locale_with_the_strings(app, monkeypatch):
+    """A list of dates in a language, and ``<html lang>``, take the locale the request's
+    strings found: one look-up, and a new one inside ``force_locale``."""
+    asked = []
+    real_get_locale = translation.get_locale
+    monkeypatch.setattr(translation, "get_locale", lambda: asked.append(1) or real_get_locale())
+    template = app.jinja_env.from_string("{{ page_language() }}{% for _x in range(100) %}|{{ day_label(on) }}{% endfor %}")
+    tuesday = date(2026, 12, 8)
+    with request_in(app, SPANISH):
+        assert template.render(on=tuesday, day_label=day_label) == "es" + "|mar 8 dic 2026" * 100
+        assert len(asked) == 1
+        with force_locale("en"):
+            assert template.render(on=tuesday, day_label=day_label) == "en" + "|Tue 8 Dec 2026" * 100
+        assert len(asked) == 2
