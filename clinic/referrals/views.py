@@ -9,6 +9,8 @@ audited read.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from clinic import clock
@@ -61,9 +63,10 @@ def _labels():
     }
 
 
-def days_since(moment) -> int:
-    """Whole clinic-local days from ``moment`` to today (the queue's "days in status")."""
-    return (clock.today() - moment.astimezone(clock.clinic_timezone()).date()).days
+def days_since(moment, today: date) -> int:
+    """Whole clinic-local days from ``moment`` to ``today`` (the queue's "days in
+    status"; the page's today, not the clock read again for every row)."""
+    return (today - moment.astimezone(clock.clinic_timezone()).date()).days
 
 
 @bp.get("/referrals")
