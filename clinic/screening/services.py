@@ -77,18 +77,23 @@ def instrument_of(screening: Screening) -> Instrument:
 
 
 def child_screenings(child: Child) -> list[Screening]:
-    """The child's screenings, oldest first, with every revision's answers and amendments."""
+    """The child's screenings, oldest first, with every revision's answers and amendments.
+
+    In one statement: a child has a few dozen answers per screening, and amendments
+    are rare (one per revision), so joining both multiplies a screening's rows by its
+    amendments at most, where loading each collection by its own statement cost every
+    child page two round trips."""
     return list(
         db.session.scalars(
             select(Screening)
             .where(Screening.child_id == child.id)
             .order_by(Screening.administered_on, Screening.id)
             .options(
-                selectinload(Screening.responses),
-                selectinload(Screening.amendments).joinedload(ScreeningAmendment.amended_by),
+                joinedload(Screening.responses),
+                joinedload(Screening.amendments).joinedload(ScreeningAmendment.amended_by),
                 joinedload(Screening.administered_by),
             )
-        )
+        ).unique()
     )
 
 

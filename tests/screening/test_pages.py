@@ -435,6 +435,8 @@ def test_the_timeline_takes_the_same_queries_whatever_the_history(login, db, vis
         # Who recorded, amended, noted and observed, and the caregivers a risk factor
         # is about, come joined to their rows: no statement of their own.
         assert not [s for s in reads if s.startswith(("SELECT users.", "SELECT caregivers."))]
+        # The screenings' answers and amendments come with the screenings.
+        assert not [s for s in reads if "FROM screening_responses" in s or "FROM screening_amendments" in s]
         return len(reads)
 
     def history(by, caregiver, on: date, code: str) -> None:
