@@ -8,7 +8,7 @@ renders. A refused submission re-renders the form with the user's input and stat
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields import SelectChoice
 
 from clinic import clock
@@ -16,6 +16,7 @@ from clinic.auth.models import User
 from clinic.cases import ages, queries, services
 from clinic.cases.blueprint import bp
 from clinic.cases.forms import CaregiverForm, ChildForm, FamilyForm, FamilyStatusForm, NewFamilyForm, ReassignForm
+from clinic.cases.models import Family
 from clinic.errors import ServiceError
 from clinic.extensions import db
 from clinic.forms import NAME_MAX, form_page, query_int, refused
@@ -106,7 +107,8 @@ def new_family():
 @bp.get("/families/<int:family_id>")
 @access(STAFF)
 def family(family_id: int):
-    family = get_family_or_404(g.user, family_id)
+    # Its children and caregivers in the same statement: the page shows them all.
+    family = get_family_or_404(g.user, family_id, joinedload(Family.children), joinedload(Family.caregivers))
     services.record_view(g.user, "family", family.id, family.id)
     today = clock.today()
     return render_template(

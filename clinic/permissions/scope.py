@@ -12,6 +12,7 @@ from typing import TypeVar
 from flask import abort
 from sqlalchemy import Boolean, ColumnElement, CompoundSelect, Select, false, select, true
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm.interfaces import ORMOption
 from sqlalchemy.sql.expression import True_
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -93,7 +94,9 @@ def visible_family_ids(user: User) -> Select:
     return select(Family.id).where(family_scope(user))
 
 
-def _scoped_or_404(user: User, model: type[T], record_id: int) -> T:
+def _scoped_or_404(user: User, model: type[T], record_id: int, options: tuple[ORMOption, ...] = ()) -> T:
+    """The record if it is in ``user``'s scope, loaded with ``options`` (what the page
+    shows of it, in the same statement), else 404."""
     if model is Family:
         query = select(Family).where(Family.id == record_id, family_scope(user))
     elif hasattr(model, "family_id"):
@@ -107,7 +110,8 @@ def _scoped_or_404(user: User, model: type[T], record_id: int) -> T:
         )
     if model is not Family:
         query = query.where(model.id == record_id, family_scope(user))  # type: ignore[attr-defined]
-    record = db.session.scalars(query).first()
+    # unique(): a collection joined by ``options`` gives the record a row per member.
+    record = db.session.scalars(query.options(*options)).unique().one_or_none()
     if record is None:
         if db.session.get(model, record_id) is not None:
             # Someone reached for a record outside their scope: answered 404 like a
@@ -130,8 +134,8 @@ def first_or_404(query: Select[tuple[T]]) -> T:
     return record
 
 
-def get_family_or_404(user: User, family_id: int) -> Family:
-    return _scoped_or_404(user, Family, family_id)
+def get_family_or_404(user: User, family_id: int, *options: ORMOption) -> Family:
+    return _scoped_or_404(user, Family, family_id, options)
 
 
 def get_child_or_404(user: User, child_id: int) -> Child:

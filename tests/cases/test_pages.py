@@ -252,6 +252,8 @@ def test_family_page_statements_do_not_grow_with_its_history_or_notes(login, db,
         response = browser.get(f"/families/{family_id}")
     assert len(html(response).select("table.history tbody tr")) == 4
     assert len(many) == len(few)
+    # The children and caregivers come with the family: no statement of their own.
+    assert not [s for s in many if " ".join(s.split()).startswith(("SELECT children.id AS children_id", "SELECT caregivers."))]
 
 
 def test_family_page_says_when_a_caregiver_unsubscribed(login, db):
