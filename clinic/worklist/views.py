@@ -35,11 +35,10 @@ class FamilyDue:
 def due_for_families(user: User, families: list[Family]) -> dict[int, FamilyDue]:
     """Family id → its items and its open (or reviewed) referral: rule 10's one
     computation for this page of families."""
-    ids = [family.id for family in families]
-    result = {family_id: FamilyDue() for family_id in ids}
-    if not ids:
+    result = {family.id: FamilyDue() for family in families}
+    if not result:
         return result
-    found = due_with_referrals(user, clock.today(), ids)
+    found = due_with_referrals(user, clock.today(), families)
     for item in found.items:
         result[item.family_id].items.append(item)
     for family_id, referral_id in found.waiting_referrals.items():
