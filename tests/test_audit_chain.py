@@ -112,25 +112,30 @@ def test_an_inserted_row_with_a_forged_place_is_found(app, db):
     assert result.exit_code == 1 and "was changed (its hash does not match)" in result.output
 
 
-def test_concurrent_writers_never_fork_the_chain(app, db):
+def all_at_once(app, work, count: int = 4) -> None:
+    """``work(number)`` in ``count`` threads started together, each in an app context."""
     errors: list[BaseException] = []
-    start = threading.Barrier(4)
+    start = threading.Barrier(count)
 
-    def writer():
+    def run(number: int):
         try:
             with app.app_context():
                 start.wait()
-                write_events(10, per_transaction=3)
+                work(number)
                 _db.session.remove()
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer) for _ in range(4)]
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_concurrent_writers_never_fork_the_chain(app, db):
+    all_at_once(app, lambda _number: write_events(10, per_transaction=3))
     result = verify(app)
     assert result.exit_code == 0, result.output
     assert "120 events in the chain" in result.output
@@ -145,34 +150,21 @@ def test_concurrent_readers_and_writers_never_fork_the_chain_or_share_an_id(app,
 
     reader_id = UserFactory().id
     db.session.commit()
-    errors: list[BaseException] = []
-    start = threading.Barrier(4)
 
-    def worker(number: int):
-        try:
-            with app.app_context():
-                start.wait()
-                # Loaded, then kept out of the session: a transaction that reads before it
-                # writes is refused on SQLite in deferred mode (the tests' setting).
-                reader = _db.session.get(User, reader_id)
-                _db.session.expunge(reader)
-                _db.session.commit()
-                for t in range(10):
-                    audit.read(reader, "family", [(number * 100 + t, 1), (number * 100 + t + 50, 2)])
-                    if number % 2:
-                        audit.change("update", "family", number * 100 + t, user=reader)
-                    audit.read(reader, "child", [(number * 100 + t, 1)])
-                    _db.session.commit()
-                _db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def read_and_change(number: int):
+        # Loaded, then kept out of the session: a transaction that reads before it
+        # writes is refused on SQLite in deferred mode (the tests' setting).
+        reader = _db.session.get(User, reader_id)
+        _db.session.expunge(reader)
+        _db.session.commit()
+        for t in range(10):
+            audit.read(reader, "family", [(number * 100 + t, 1), (number * 100 + t + 50, 2)])
+            if number % 2:
+                audit.change("update", "family", number * 100 + t, user=reader)
+            audit.read(reader, "child", [(number * 100 + t, 1)])
+            _db.session.commit()
 
-    threads = [threading.Thread(target=worker, args=(number,)) for number in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    all_at_once(app, read_and_change)
     # Two threads read twice a transaction, two read twice and change once: 4 × 10 × 2 + 2 × 10.
     result = verify(app)
     assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from clinic import audit
@@ -362,17 +362,26 @@ def issue_token(user: User) -> tuple[str, datetime]:
     return token, expires_at
 
 
-# Built once, as the browser session's (sessions.py): every API request runs it.
-_LIVE_TOKEN_USER = (
-    select(User)
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .where(
-        ApiToken.token_hash == bindparam("token_hash"),
-        ApiToken.revoked_at.is_(None),
-        ApiToken.expires_at > bindparam("now"),
-        User.is_active.is_(True),
+def live_credential(entities: tuple, credential: type[ApiToken] | type[UserSession], ended) -> Select:
+    """``entities`` of a live credential (an API token, a browser session) of an active
+    user, by its token's hash: bind ``token_hash`` and ``now``.
+
+    Each request runs one: the statement is built once by its caller (building it and
+    its cache key cost more than its round trip)."""
+    return (
+        select(*entities)
+        .select_from(credential)
+        .join(User, User.id == credential.user_id)
+        .where(
+            credential.token_hash == bindparam("token_hash"),
+            ended.is_(None),
+            credential.expires_at > bindparam("now"),
+            User.is_active.is_(True),
+        )
     )
-)
+
+
+_LIVE_TOKEN_USER = live_credential((User,), ApiToken, ApiToken.revoked_at)
 
 
 def user_for_token(token: str) -> User | None:

@@ -7,7 +7,7 @@ import time
 
 from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from clinic.auth import services
 from clinic.auth.models import User, UserSession
@@ -32,18 +32,7 @@ SETUP_ENDPOINTS = frozenset({"auth.second_factor_setup", "auth.logout", "static"
 LAST_SEEN_EVERY_SECONDS = 60
 
 
-# Built once: every request runs it, and building it (and its cache key) cost more
-# of the trivial route than its round trip.
-_LIVE_SESSION = (
-    select(UserSession, User)
-    .join(User, User.id == UserSession.user_id)
-    .where(
-        UserSession.token_hash == bindparam("token_hash"),
-        UserSession.ended_at.is_(None),
-        UserSession.expires_at > bindparam("now"),
-        User.is_active.is_(True),
-    )
-)
+_LIVE_SESSION = services.live_credential((UserSession, User), UserSession, UserSession.ended_at)
 
 
 @login_manager.user_loader
