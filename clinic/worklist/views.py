@@ -69,15 +69,12 @@ def _kind() -> str:
     return kind if kind in KINDS else ""
 
 
-def _due(**narrowed) -> tuple[list[Item], str]:
-    """Rule 10 for the signed-in user, of the kind asked for only."""
-    kind = _kind()
-    kinds = frozenset({kind}) if kind else ALL_KINDS
-    return due_items(g.user, clock.today(), kinds=kinds, **narrowed), kind
-
-
-def _page(items: list[Item], kind: str, visitor: User | None = None):
+def _page(visitor: User | None = None, **narrowed):
+    """Rule 10 for the signed-in user, of the kind asked for only, on one day: the
+    items and the page's dates read the clock once."""
     today = clock.today()
+    kind = _kind()
+    items = due_items(g.user, today, kinds=frozenset({kind}) if kind else ALL_KINDS, **narrowed)
     return render_template(
         "worklist/index.html",
         sections=present.sections(items, today),
@@ -92,7 +89,7 @@ def _page(items: list[Item], kind: str, visitor: User | None = None):
 @access(STAFF)
 def index():
     """Rule 10 for the signed-in user: a visitor's own families, a supervisor's teams."""
-    return _page(*_due())
+    return _page()
 
 
 @bp.get("/worklist/visitors/<int:visitor_id>")
@@ -100,4 +97,4 @@ def index():
 def visitor_worklist(visitor_id: int):
     """One visitor's worklist, as their supervisor (or an admin) sees it."""
     visitor = get_overseen_visitor_or_404(g.user, visitor_id)
-    return _page(*_due(visitor_id=visitor.id), visitor)
+    return _page(visitor, visitor_id=visitor.id)
