@@ -164,12 +164,7 @@ def due_with_referrals(user: User, today: date, families: Sequence[Family]) -> D
 
     The page has loaded the families already (in the user's scope): rule 10 takes what
     it needs of them rather than reading them again."""
-    zone = clock.clinic_timezone()
-    known = {
-        family.id: _family(family.id, family.name, family.assigned_visitor_id, family.status, family.created_at, zone)
-        for family in families
-    }
-    return _due_in_scope([family_scope(user), Family.id.in_(list(known))], today, families=known)
+    return _due_in_scope([family_scope(user), Family.id.in_([family.id for family in families])], today, loaded=families)
 
 
 def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: int | None = None) -> list[Item]:
@@ -183,13 +178,17 @@ def _due_in_scope(
     *,
     child_id: int | None = None,
     kinds: frozenset[str] = ALL_KINDS,
-    families: dict[int, _Family] | None = None,
+    loaded: Sequence[Family] | None = None,
 ) -> Due:
-    # No shortcut for an empty scope: the same queries run whatever the caseload.
-    if families is None:
-        families = _families(scope)
-    active_scope = [*scope, Family.status == "active"]
+    """Rule 10 for the families matching ``scope``; ``loaded``: those families, as the
+    page has them already."""
     zone = clock.clinic_timezone()
+    # No shortcut for an empty scope: the same queries run whatever the caseload.
+    if loaded is None:
+        families = _families(scope, zone)
+    else:
+        families = {f.id: _family(f.id, f.name, f.assigned_visitor_id, f.status, f.created_at, zone) for f in loaded}
+    active_scope = [*scope, Family.status == "active"]
     items: list[Item] = []
     if kinds & _FROM_FOLLOW_UPS:
         follow_up_items, screening_follow_ups = _follow_ups(active_scope, child_id, today, families)
@@ -225,8 +224,7 @@ def _rows(query) -> list[Row]:
     return db.session.connection().execute(query).all()
 
 
-def _families(scope) -> dict[int, _Family]:
-    zone = clock.clinic_timezone()
+def _families(scope, zone: tzinfo) -> dict[int, _Family]:
     rows = _rows(
         select(Family.id, Family.name, Family.assigned_visitor_id, Family.status, Family.created_at).where(*scope)
     )
