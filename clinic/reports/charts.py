@@ -148,7 +148,7 @@ def on_time_svg(measures: list[Measure], labels: dict[str, str], *, element_id: 
         if value is not None:
             out.append(f'<rect x="{left}" y="{y + 5}" width="{_number(plot_w * value)}" height="{row_h - 10}" '
                        f'fill="{BAR}"><title>{_text(label)}: {_text(_counted(measure))}</title></rect>')  # fmt: skip
-        note = f"{measure.numerator} / {measure.denominator}" if measure.denominator else _("no window closed")
+        note = f"{measure.numerator} / {measure.denominator}" if measure.denominator else _counted(measure)
         out.append(f'<text x="{left + plot_w + 8}" y="{y + row_h / 2 + 4}" fill="{INK}">{_text(note)}</text>')
         out.append("</g>")
     out.append("</svg>")
