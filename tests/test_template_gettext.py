@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date
 
+import pytest
 from flask_babel import force_locale
 
 from clinic import translation
@@ -92,12 +93,18 @@ def test_python_text_outside_an_app_is_the_english_source():
         assert pool.submit(outside).result() == (False, "Overdue", "3 months", "100%")
 
 
-def test_a_page_of_strings_asks_flask_babel_for_the_locale_once(app, monkeypatch):
+@pytest.fixture
+def asked(monkeypatch) -> list[int]:
+    """One entry for each time ``clinic.translation`` asks Flask-Babel for the locale."""
+    looked_up: list[int] = []
+    real_get_locale = translation.get_locale
+    monkeypatch.setattr(translation, "get_locale", lambda: looked_up.append(1) or real_get_locale())
+    return looked_up
+
+
+def test_a_page_of_strings_asks_flask_babel_for_the_locale_once(app, asked):
     """The request's catalog is found once, then each string only checks that the
     locale in force is still the same object (a ``force_locale`` makes another)."""
-    asked = []
-    real_get_locale = translation.get_locale
-    monkeypatch.setattr(translation, "get_locale", lambda: asked.append(1) or real_get_locale())
     template = app.jinja_env.from_string("{% for _x in range(200) %}{{ _('Overdue') }}{% endfor %}")
     with request_in(app, SPANISH):
         assert template.render() == "Atrasados" * 200
@@ -108,12 +115,9 @@ def test_a_page_of_strings_asks_flask_babel_for_the_locale_once(app, monkeypatch
         assert len(asked) == 3
 
 
-def test_dates_and_the_page_language_find_the_locale_with_the_strings(app, monkeypatch):
+def test_dates_and_the_page_language_find_the_locale_with_the_strings(app, asked):
     """A list of dates in a language, and ``<html lang>``, take the locale the request's
     strings found: one look-up, and a new one inside ``force_locale``."""
-    asked = []
-    real_get_locale = translation.get_locale
-    monkeypatch.setattr(translation, "get_locale", lambda: asked.append(1) or real_get_locale())
     template = app.jinja_env.from_string("{{ page_language() }}{% for _x in range(100) %}|{{ day_label(on) }}{% endfor %}")
     tuesday = date(2026, 12, 8)
     with request_in(app, SPANISH):
