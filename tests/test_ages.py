@@ -42,6 +42,19 @@ def test_before_birth_is_zero():
     assert months_completed(date(2024, 5, 1), date(2024, 4, 1)) == 0
 
 
+def test_add_months_keeps_the_day_or_takes_the_shorter_month_s_last():
+    assert add_months(date(2025, 10, 15), 3) == date(2026, 1, 15)
+    assert add_months(date(2023, 1, 31), 1) == date(2023, 2, 28)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)  # leap year
+    assert add_months(date(2024, 8, 31), 6) == date(2025, 2, 28)
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert add_months(date(2024, 2, 29), 48) == date(2028, 2, 29)
+    assert add_months(date(2026, 1, 15), -2) == date(2025, 11, 15)
+    assert add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
+    assert add_months(date(2026, 12, 7), -36) == date(2023, 12, 7)
+    assert add_months(date(2026, 12, 7), 0) == date(2026, 12, 7)
+
+
 @given(dates, st.integers(min_value=0, max_value=60))
 def test_add_months_is_the_day_the_month_completes(start, months):
     reached = add_months(start, months)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from calendar import isleap
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-from dateutil.relativedelta import relativedelta
 
 FULL_TERM_WEEKS = 40
 # The gestational ages a child may have on record (a check constraint holds them).
@@ -13,6 +12,7 @@ SHORTEST_GESTATION_WEEKS, LONGEST_GESTATION_WEEKS = 20, 45
 PRETERM_BELOW_WEEKS = 37
 CORRECT_UNTIL_MONTHS = 24
 _ONE_DAY = timedelta(days=1)
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def months_completed(start: date, on: date) -> int:
@@ -34,8 +34,16 @@ def months_completed(start: date, on: date) -> int:
 
 
 def add_months(start: date, months: int) -> date:
-    """The day on which ``months`` whole months from ``start`` are completed."""
-    return start + relativedelta(months=months)
+    """The day on which ``months`` whole months from ``start`` are completed (or,
+    with ``months`` negative, the day that many months before): the same day of the
+    month, or the month's last day when it is shorter.
+
+    Plain arithmetic, as ``months_completed``: rule 10 and the API's list call it for
+    every child shown, and ``relativedelta`` cost ~8 µs a call, ten times this.
+    """
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    last_day = 29 if month == 1 and isleap(year) else _MONTH_DAYS[month]
+    return date(year, month + 1, min(start.day, last_day))
 
 
 def due_date(date_of_birth: date, gestational_age_weeks: int | None) -> date:
