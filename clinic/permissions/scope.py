@@ -90,6 +90,24 @@ def restricts(conditions: list[ColumnElement[bool]]) -> bool:
     return not all(isinstance(condition, True_) for condition in conditions)
 
 
+def in_families(family_id: ColumnElement, scope: list[ColumnElement[bool]], *more: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``family_id`` (a column) names a family matching ``scope`` (a user's, on
+    ``Family``) and ``more``.
+
+    When the scope leaves families out (a visitor's hundred, a team's thousand, one
+    family), as ``of_families``: their rows found through the family index. Joined to
+    the families instead, PostgreSQL read every scheduled follow-up (or visit done) of
+    the program and hashed them against a team's families (rule 10's follow-ups 3.2 →
+    2.0 ms, its visits done 1.7 → 1.0, psql, best of 3). Over the whole program (an
+    admin's scope, ``restricts``) a plain ``IN``, which PostgreSQL hashes: reading the
+    rows of 18,000 families by the family index took twice as long (the follow-ups,
+    21 against 11.5 ms)."""
+    conditions = [*scope, *more]
+    if restricts(scope):
+        return of_families(family_id, conditions)
+    return family_id.in_(select(Family.id).where(*conditions))
+
+
 def visible_family_ids(user: User) -> Select:
     return select(Family.id).where(family_scope(user))
 

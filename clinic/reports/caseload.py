@@ -1,25 +1,24 @@
 """The supervisor's dashboard: per home visitor, the work on their desk.
 
 What is due comes from rule 10's one computation (``clinic.worklist.due``), counted
-per visitor; the caseload sizes and open referrals are two grouped queries. A fixed
-number of queries whatever the number of visitors or families.
+per visitor, and so do the active families and the open referrals (rule 10 reads
+them); the children are one grouped query. A fixed number of queries whatever the
+number of visitors or families.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, distinct, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
-from clinic import clock
 from clinic.auth.models import User
 from clinic.cases.models import Child, Family
 from clinic.extensions import db
 from clinic.permissions.scope import family_scope, overseen_visitors
-from clinic.referrals.models import ACTIVE_STATUSES, Referral
-from clinic.worklist.due import Item, items_in_scope
+from clinic.worklist.due import Item, due_in_scope
 
 # Dashboard column → the worklist kind it counts.
 COUNTED_KINDS = {
@@ -63,43 +62,36 @@ def caseload_report(user: User, today: date, team_id: int | None = None) -> list
     the supervisor sees what must be reassigned.
     """
     scope = dashboard_scope(user, team_id)
-    families: dict[int, tuple[int, int]] = {
-        visitor_id: (family_count, child_count)
-        for visitor_id, family_count, child_count in db.session.execute(
-            select(Family.assigned_visitor_id, func.count(distinct(Family.id)), func.count(Child.id))
-            .outerjoin(Child, Child.family_id == Family.id)
+    due = due_in_scope(scope, today)
+    families = Counter(family.visitor_id for family in due.families.values() if family.active)
+    children: dict[int, int] = dict(
+        db.session.execute(
+            select(Family.assigned_visitor_id, func.count(Child.id))
+            .join(Child, Child.family_id == Family.id)
             .where(*scope, Family.status == "active")
             .group_by(Family.assigned_visitor_id)
-        )
-    }
-    zone = clock.clinic_timezone()
-    referrals: dict[int, tuple[int, int]] = {
-        visitor_id: (count, (today - oldest.astimezone(zone).date()).days)
-        for visitor_id, count, oldest in db.session.execute(
-            select(Family.assigned_visitor_id, func.count(Referral.id), func.min(Referral.created_at))
-            .join(Family, Family.id == Referral.family_id)
-            .where(*scope, Referral.status.in_(ACTIVE_STATUSES))
-            .group_by(Family.assigned_visitor_id)
-        )
-    }
-    counts = count_items(items_in_scope(scope, today))
-    with_work = {*families, *referrals, *(visitor_id for visitor_id, _kind in counts)}
+        ).all()
+    )
+    opened: dict[int, list[date]] = defaultdict(list)
+    for referral in due.waiting:
+        opened[due.families[referral.family_id].visitor_id].append(referral.opened_on)
+    counts = count_items(due.items)
+    with_work = {*families, *opened, *(visitor_id for visitor_id, _kind in counts)}
     visitors = overseen_visitors(user).where(or_(User.is_active.is_(True), User.id.in_(with_work)))
     if team_id is not None:
         visitors = visitors.where(User.team_id == team_id)
     report = []
     for visitor in db.session.scalars(visitors.order_by(User.name, User.id)):
-        family_count, child_count = families.get(visitor.id, (0, 0))
-        open_count, oldest_days = referrals.get(visitor.id, (0, None))
+        waiting = opened.get(visitor.id, [])
         report.append(
             VisitorCaseload(
                 visitor_id=visitor.id,
                 visitor_name=visitor.name,
                 visitor_active=visitor.is_active,
-                families=family_count,
-                children=child_count,
-                open_referrals=open_count,
-                oldest_open_referral_days=oldest_days,
+                families=families[visitor.id],
+                children=children.get(visitor.id, 0),
+                open_referrals=len(waiting),
+                oldest_open_referral_days=(today - min(waiting)).days if waiting else None,
                 **{column: counts[(visitor.id, kind)] for column, kind in COUNTED_KINDS.items()},
             )
         )

@@ -53,7 +53,7 @@ from clinic.cases.ages import (
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
 from clinic.instruments import Instrument, get_instrument, instruments
-from clinic.permissions.scope import family_scope, of_families
+from clinic.permissions.scope import family_scope, in_families
 from clinic.referrals.loop import contact_deadline
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
 from clinic.screening import rules
@@ -72,6 +72,7 @@ DUE_SOON_DAYS = 7
 WINDOW_CLOSING_DAYS = 14
 STALLED_AFTER_DAYS = 14
 NOT_SEEN_DAYS = 90
+ACTIVE = Family.status == "active"
 
 
 # Rule 10's rows and items are plain (slotted) dataclasses, not frozen ones: a frozen
@@ -109,23 +110,40 @@ class Item:
         )
 
 
-@dataclass(frozen=True)
-class Due:
-    """Rule 10's items, and what the same queries tell the case pages besides."""
-
-    items: list[Item]
-    # Family id → its open or reviewed referral (the caseload's mark), read with the
-    # referral items rather than by a query of its own.
-    waiting_referrals: dict[int, int]
-
-
 @dataclass(slots=True)
-class _Family:
+class FamilyRow:
+    """A family in scope as rule 10 reads it (any status)."""
+
     id: int
     name: str
     visitor_id: int
     active: bool
     created_on: date
+
+
+@dataclass(slots=True)
+class WaitingReferral:
+    """An open or reviewed referral: it waits for a supervisor."""
+
+    id: int
+    family_id: int
+    opened_on: date  # the clinic's date it was opened
+
+
+@dataclass(frozen=True)
+class Due:
+    """Rule 10's items, and what the same queries tell the pages besides: the
+    families in scope and their waiting referrals (the caseload's mark, the
+    dashboard's counts), so no page reads them again."""
+
+    items: list[Item]
+    families: dict[int, FamilyRow]
+    waiting: list[WaitingReferral]
+
+    @property
+    def waiting_referrals(self) -> dict[int, int]:
+        """Family id → one of its waiting referrals."""
+        return {referral.family_id: referral.id for referral in self.waiting}
 
 
 def window_closes_on(instrument: Instrument, date_of_birth: date, gestational_age_weeks: int | None) -> date:
@@ -155,7 +173,7 @@ def due_items(
         scope.append(Family.assigned_visitor_id == visitor_id)
     if family_id is not None:
         scope.append(Family.id == family_id)
-    return _due_in_scope(scope, today, child_id=child_id, kinds=kinds).items
+    return due_in_scope(scope, today, child_id=child_id, kinds=kinds).items
 
 
 def due_with_referrals(user: User, today: date, families: Sequence[Family]) -> Due:
@@ -164,15 +182,15 @@ def due_with_referrals(user: User, today: date, families: Sequence[Family]) -> D
 
     The page has loaded the families already (in the user's scope): rule 10 takes what
     it needs of them rather than reading them again."""
-    return _due_in_scope([family_scope(user), Family.id.in_([family.id for family in families])], today, loaded=families)
+    return due_in_scope([family_scope(user), Family.id.in_([family.id for family in families])], today, loaded=families)
 
 
 def items_in_scope(scope: list[ColumnElement[bool]], today: date, *, child_id: int | None = None) -> list[Item]:
     """Rule 10 for the families matching the SQL conditions ``scope`` (on ``Family``)."""
-    return _due_in_scope(scope, today, child_id=child_id).items
+    return due_in_scope(scope, today, child_id=child_id).items
 
 
-def _due_in_scope(
+def due_in_scope(
     scope: list[ColumnElement[bool]],
     today: date,
     *,
@@ -180,34 +198,33 @@ def _due_in_scope(
     kinds: frozenset[str] = ALL_KINDS,
     loaded: Sequence[Family] | None = None,
 ) -> Due:
-    """Rule 10 for the families matching ``scope``; ``loaded``: those families, as the
-    page has them already."""
+    """Rule 10 for the families matching ``scope`` (SQL conditions on ``Family``);
+    ``loaded``: those families, as the page has them already."""
     zone = clock.clinic_timezone()
     # No shortcut for an empty scope: the same queries run whatever the caseload.
     if loaded is None:
         families = _families(scope, zone)
     else:
         families = {f.id: _family(f.id, f.name, f.assigned_visitor_id, f.status, f.created_at, zone) for f in loaded}
-    active_scope = [*scope, Family.status == "active"]
     items: list[Item] = []
     if kinds & _FROM_FOLLOW_UPS:
-        follow_up_items, screening_follow_ups = _follow_ups(active_scope, child_id, today, families)
+        follow_up_items, screening_follow_ups = _follow_ups(scope, child_id, today, families)
         items += follow_up_items
         if kinds & _FROM_WINDOWS:  # a window is not listed beside its screening follow-up
             closing = _closing_candidates(today)
-            children, administered = _children_and_screenings(active_scope, child_id, closing)
+            children, administered = _children_and_screenings([*scope, ACTIVE], child_id, closing)
             items += _closing_windows(today, families, children, administered, screening_follow_ups)
-    waiting: dict[int, int] = {}
+    waiting: list[WaitingReferral] = []
     if child_id is None:
         if kinds & _FROM_REFERRALS:
             referral_items, waiting = _referrals(scope, today, families, zone)
             items += referral_items
         if kinds & _FROM_CONTACTS:
-            items += _not_seen(active_scope, today, families)
+            items += _not_seen(scope, today, families)
     if kinds != ALL_KINDS:
         items = [item for item in items if item.kind in kinds]
     items.sort(key=lambda item: item.sort_key)
-    return Due(items, waiting)
+    return Due(items, families, waiting)
 
 
 def _rows(query) -> list[Row]:
@@ -224,15 +241,15 @@ def _rows(query) -> list[Row]:
     return db.session.connection().execute(query).all()
 
 
-def _families(scope, zone: tzinfo) -> dict[int, _Family]:
+def _families(scope, zone: tzinfo) -> dict[int, FamilyRow]:
     rows = _rows(
         select(Family.id, Family.name, Family.assigned_visitor_id, Family.status, Family.created_at).where(*scope)
     )
     return {row[0]: _family(*row, zone) for row in rows}
 
 
-def _family(family_id: int, name: str, visitor_id: int, status: str, created_at: datetime, zone: tzinfo) -> _Family:
-    return _Family(family_id, name, visitor_id, status == "active", created_at.astimezone(zone).date())
+def _family(family_id: int, name: str, visitor_id: int, status: str, created_at: datetime, zone: tzinfo) -> FamilyRow:
+    return FamilyRow(family_id, name, visitor_id, status == "active", created_at.astimezone(zone).date())
 
 
 @dataclass(slots=True)
@@ -327,7 +344,7 @@ def _children_and_screenings(
     return children, administered
 
 
-def _follow_ups(active_scope, child_id, today, families) -> tuple[list[Item], set[tuple[int, str | None]]]:
+def _follow_ups(scope, child_id, today, families) -> tuple[list[Item], set[tuple[int, str | None]]]:
     """Scheduled follow-ups up to a week ahead, with their child; past-due screening
     ones are ``screening_due``. Also returns the (child, instrument) pairs those cover."""
     query = (
@@ -343,9 +360,12 @@ def _follow_ups(active_scope, child_id, today, families) -> tuple[list[Item], se
             Child.date_of_birth,
             Child.gestational_age_weeks,
         )
-        .join(Family, Family.id == FollowUp.family_id)
         .outerjoin(Child, Child.id == FollowUp.child_id)
-        .where(*active_scope, FollowUp.status == "scheduled", FollowUp.due_on <= today + timedelta(days=DUE_SOON_DAYS))
+        .where(
+            in_families(FollowUp.family_id, scope, ACTIVE),
+            FollowUp.status == "scheduled",
+            FollowUp.due_on <= today + timedelta(days=DUE_SOON_DAYS),
+        )
     )
     if child_id is not None:
         query = query.where(FollowUp.child_id == child_id)
@@ -423,8 +443,8 @@ def _closing_windows(today, families, children, administered, covered) -> list[I
     return items
 
 
-def _referrals(scope, today, families, zone) -> tuple[list[Item], dict[int, int]]:
-    """Late and stalled referrals; and family id → its open or reviewed referral."""
+def _referrals(scope, today, families, zone) -> tuple[list[Item], list[WaitingReferral]]:
+    """Late and stalled referrals; and the open or reviewed ones."""
     rows = _rows(
         select(
             Referral.id, Referral.family_id, Referral.status, Referral.created_at, Referral.service, Referral.sent_on
@@ -439,16 +459,16 @@ def _referrals(scope, today, families, zone) -> tuple[list[Item], dict[int, int]
         )
     )
     items = []
-    waiting = {}
+    waiting = []
     for referral_id, family_id, status, created_at, service, sent_on in rows:
         family = families[family_id]
-        if status in ACTIVE_STATUSES:
-            waiting[family_id] = referral_id
         if status == "sent":
             deadline = contact_deadline(service, sent_on)
             kind = "late_referral"
         else:
-            deadline = created_at.astimezone(zone).date() + timedelta(days=STALLED_AFTER_DAYS)
+            opened_on = created_at.astimezone(zone).date()
+            waiting.append(WaitingReferral(referral_id, family_id, opened_on))
+            deadline = opened_on + timedelta(days=STALLED_AFTER_DAYS)
             kind = "stalled_referral"
         if today > deadline:
             items.append(
@@ -466,7 +486,7 @@ def _referrals(scope, today, families, zone) -> tuple[list[Item], dict[int, int]
     return items, waiting
 
 
-def _not_seen(active_scope, today, families) -> list[Item]:
+def _not_seen(scope, today, families) -> list[Item]:
     """Active families whose last screening, observation or visit done (or, with
     none, creation) is more than 90 days ago."""
     latest_screening = (
@@ -477,15 +497,13 @@ def _not_seen(active_scope, today, families) -> list[Item]:
         # 14 → 10 ms, pgbench), each one's latest screening through the (child, date)
         # index: one row read per child, however many screenings it has.
         select(Child.family_id.label("family_id"), func.max(latest_screening).label("on"))
-        .where(of_families(Child.family_id, active_scope))
+        .where(in_families(Child.family_id, scope, ACTIVE))
         .group_by(Child.family_id),
         select(Observation.family_id, func.max(Observation.observed_on))
-        .join(Family, Family.id == Observation.family_id)
-        .where(*active_scope)
+        .where(in_families(Observation.family_id, scope, ACTIVE))
         .group_by(Observation.family_id),
         select(FollowUp.family_id, func.max(FollowUp.due_on))
-        .join(Family, Family.id == FollowUp.family_id)
-        .where(*active_scope, FollowUp.kind == "visit", FollowUp.status == "done")
+        .where(in_families(FollowUp.family_id, scope, ACTIVE), FollowUp.kind == "visit", FollowUp.status == "done")
         .group_by(FollowUp.family_id),
     ).subquery()
     # Families whose children were never screened come back with None, left out

@@ -3,6 +3,7 @@ the list behind it, with a fixed number of queries whatever the caseload."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -138,6 +139,23 @@ def test_the_same_queries_with_10_and_500_families(app, db, login, count_queries
     with count_queries() as large:
         assert browser.get(url).status_code == 200
     assert len(small) == len(large)
+
+
+def test_the_dashboard_takes_families_and_referrals_from_rule_10(db, login, count_queries, clinic_today):  # noqa: F811
+    """The active families and open referrals it counts are those rule 10 reads: no
+    statement of its own for them (there were two, beside rule 10's)."""
+    team = TeamFactory()
+    supervisor = SupervisorFactory(supervises=[team])
+    _families(UserFactory(team=team), 3)
+    browser = login(supervisor)
+    with count_queries() as statements:
+        page = browser.get("/team")
+    assert page.status_code == 200
+    assert sum(bool(re.search(r"\bFROM referrals\b", statement)) for statement in statements) == 1
+    # The session, the teams, rule 10's five (families, follow-ups, children whose
+    # window may close, referrals, last contacts), the children counted, the
+    # visitors. SQLite adds its BEGIN.
+    assert len([statement for statement in statements if statement != "BEGIN"]) == 9
 
 
 def test_visitors_may_not_open_it(db, login, visitor):
