@@ -17,6 +17,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from markupsafe import Markup, escape
 from wtforms.fields import SelectChoice
 
 from clinic.admin import exports, queries
@@ -274,9 +275,19 @@ def audit_log():
         args=_filter_args(where),
         errors=errors,
         record_types=AUDITED_RECORD_TYPES,
-        staff=queries.staff_choices(),
+        person_options=person_options(queries.staff_choices(), where.user_id),
         record_refs=record_refs,
     )
+
+
+def person_options(staff: list, chosen: int | None) -> Markup:
+    """The person filter's ``<option>`` elements, one string: every account (~220 on
+    a county program) looped over in the template, its id and name each escaped on
+    its own, was a sixth of the page."""
+    return Markup("".join(
+        f'<option value="{person_id}"{" selected" if person_id == chosen else ""}>{escape(name)}</option>'
+        for person_id, name in staff
+    ))  # fmt: skip
 
 
 SHOWN_IDS = 20

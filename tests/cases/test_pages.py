@@ -430,6 +430,19 @@ def test_supervisor_cannot_reassign_a_family_outside_their_teams(login, db):
 # ---- audit log ----------------------------------------------------------------
 
 
+def test_audit_log_person_filter_lists_every_account_active_first_with_the_chosen_one_selected(login, db):
+    admin = AdminFactory(name="Ada Admin")
+    zoe = UserFactory(name="Zoe <b>Visitor</b>")
+    UserFactory(name="Bea Gone", is_active=False)
+    browser = login(admin)
+
+    options = html(browser.get(f"/admin/audit?user_id={zoe.id}")).select("select#user_id option")
+    assert [option.get_text() for option in options] == ["Everyone", "Ada Admin", "Zoe <b>Visitor</b>", "Bea Gone"]
+    assert [option["value"] for option in options][:3] == ["", str(admin.id), str(zoe.id)]
+    assert [option.get_text() for option in options if option.has_attr("selected")] == ["Zoe <b>Visitor</b>"]
+    assert not html(browser.get("/admin/audit")).select("select#user_id option[selected]")
+
+
 def test_audit_log_pages_newest_first_and_filters(login, db, count_queries):
     admin = AdminFactory(name="Ada Admin")
     visitor = UserFactory(name="Vic Visitor")
