@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, Row, and_, cast, func, literal_column, or_, select, union_all
 
 from clinic import clock
 from clinic.auth.models import User
@@ -133,12 +133,14 @@ class WaitingReferral:
 @dataclass(frozen=True)
 class Due:
     """Rule 10's items, and what the same queries tell the pages besides: the
-    families in scope and their waiting referrals (the caseload's mark, the
-    dashboard's counts), so no page reads them again."""
+    families in scope, their waiting referrals (the caseload's mark, the dashboard's
+    counts) and, when "not seen" was computed, how many children each active family
+    has (the dashboard's), so no page reads them again."""
 
     items: list[Item]
     families: dict[int, FamilyRow]
     waiting: list[WaitingReferral]
+    children: dict[int, int]  # active family id → its children (none: left out)
 
     @property
     def waiting_referrals(self) -> dict[int, int]:
@@ -215,16 +217,18 @@ def due_in_scope(
             children, administered = _children_and_screenings([*scope, ACTIVE], child_id, closing)
             items += _closing_windows(today, families, children, administered, screening_follow_ups)
     waiting: list[WaitingReferral] = []
+    children: dict[int, int] = {}
     if child_id is None:
         if kinds & _FROM_REFERRALS:
             referral_items, waiting = _referrals(scope, today, families, zone)
             items += referral_items
         if kinds & _FROM_CONTACTS:
-            items += _not_seen(scope, today, families)
+            not_seen, children = _not_seen(scope, today, families)
+            items += not_seen
     if kinds != ALL_KINDS:
         items = [item for item in items if item.kind in kinds]
     items.sort(key=lambda item: item.sort_key)
-    return Due(items, families, waiting)
+    return Due(items, families, waiting, children)
 
 
 def _rows(query) -> list[Row]:
@@ -486,9 +490,10 @@ def _referrals(scope, today, families, zone) -> tuple[list[Item], list[WaitingRe
     return items, waiting
 
 
-def _not_seen(scope, today, families) -> list[Item]:
+def _not_seen(scope, today, families) -> tuple[list[Item], dict[int, int]]:
     """Active families whose last screening, observation or visit done (or, with
-    none, creation) is more than 90 days ago."""
+    none, creation) is more than 90 days ago; and active family id → its number of
+    children, counted in the same pass over them (the dashboard's column)."""
     latest_screening = (
         select(func.max(Screening.administered_on)).where(Screening.child_id == Child.id).scalar_subquery()
     )
@@ -496,25 +501,32 @@ def _not_seen(scope, today, families) -> list[Item]:
         # The children through the family index (a supervisor's ~1,400: this statement
         # 14 → 10 ms, pgbench), each one's latest screening through the (child, date)
         # index: one row read per child, however many screenings it has.
-        select(Child.family_id.label("family_id"), func.max(latest_screening).label("on"))
+        select(
+            Child.family_id.label("family_id"),
+            func.max(latest_screening).label("on"),
+            func.count(Child.id).label("children"),
+        )
         .where(in_families(Child.family_id, scope, ACTIVE))
         .group_by(Child.family_id),
-        select(Observation.family_id, func.max(Observation.observed_on))
+        select(Observation.family_id, func.max(Observation.observed_on), literal_column("0"))
         .where(in_families(Observation.family_id, scope, ACTIVE))
         .group_by(Observation.family_id),
-        select(FollowUp.family_id, func.max(FollowUp.due_on))
+        select(FollowUp.family_id, func.max(FollowUp.due_on), literal_column("0"))
         .where(in_families(FollowUp.family_id, scope, ACTIVE), FollowUp.kind == "visit", FollowUp.status == "done")
         .group_by(FollowUp.family_id),
     ).subquery()
     # Families whose children were never screened come back with None, left out
     # here: a filter in SQL would make PostgreSQL find each child's latest screening twice.
-    last_seen: dict[int, date] = {
-        family_id: on
-        for family_id, on in _rows(
-            select(contacts.c.family_id, func.max(contacts.c.on)).group_by(contacts.c.family_id)
-        )
-        if on is not None
-    }
+    last_seen: dict[int, date] = {}
+    children: dict[int, int] = {}
+    for family_id, on, count in _rows(
+        select(contacts.c.family_id, func.max(contacts.c.on), cast(func.sum(contacts.c.children), Integer))
+        .group_by(contacts.c.family_id)
+    ):
+        if on is not None:
+            last_seen[family_id] = on
+        if count:
+            children[family_id] = count
     items = []
     for family in families.values():
         if not family.active:
@@ -523,4 +535,4 @@ def _not_seen(scope, today, families) -> list[Item]:
         deadline = since + timedelta(days=NOT_SEEN_DAYS)
         if today > deadline:
             items.append(Item("not_seen", deadline, family.id, family.name, family.visitor_id))
-    return items
+    return items, children

@@ -141,21 +141,30 @@ def test_the_same_queries_with_10_and_500_families(app, db, login, count_queries
     assert len(small) == len(large)
 
 
-def test_the_dashboard_takes_families_and_referrals_from_rule_10(db, login, count_queries, clinic_today):  # noqa: F811
-    """The active families and open referrals it counts are those rule 10 reads: no
-    statement of its own for them (there were two, beside rule 10's)."""
+def test_the_dashboard_takes_families_children_and_referrals_from_rule_10(db, login, count_queries, clinic_today):  # noqa: F811
+    """The active families, their children and the open referrals it counts are
+    those rule 10 reads: no statement of its own for them (there were two, beside
+    rule 10's)."""
     team = TeamFactory()
     supervisor = SupervisorFactory(supervises=[team])
-    _families(UserFactory(team=team), 3)
+    visitor = UserFactory(team=team, name="Ana Avila")
+    _families(visitor, 3)  # a child each, never screened; an open referral each
+    closed = FamilyFactory(assigned_visitor=visitor, status="closed")
+    ChildFactory.create_batch(2, family=closed)
+    _db.session.add(Referral(family=closed, status="reviewed", created_at=datetime(2025, 5, 1, tzinfo=UTC)))
+    _db.session.commit()
     browser = login(supervisor)
     with count_queries() as statements:
         page = browser.get("/team")
     assert page.status_code == 200
+    row = table(page)["Ana Avila"]
+    # The closed family's children are not counted; its referral still waits.
+    assert [row[column] for column in ("families", "children", "open-referrals")] == ["3", "3", "4"]
     assert sum(bool(re.search(r"\bFROM referrals\b", statement)) for statement in statements) == 1
     # The session, the teams, rule 10's five (families, follow-ups, children whose
-    # window may close, referrals, last contacts), the children counted, the
+    # window may close, referrals, last contacts with the children counted), the
     # visitors. SQLite adds its BEGIN.
-    assert len([statement for statement in statements if statement != "BEGIN"]) == 9
+    assert len([statement for statement in statements if statement != "BEGIN"]) == 8
 
 
 def test_visitors_may_not_open_it(db, login, visitor):
