@@ -111,21 +111,30 @@ _EVENTS, _HEAD = AuditEvent.__table__, AuditChain.__table__
 # seq rewrites every index of the row and leaves a dead one behind). PostgreSQL
 # locks the row and takes the ids from the events' own sequence. SQLite locks the
 # whole database at a transaction's first write, so the head is locked by writing
-# it; the ids after the largest are then free.
+# it; the ids after the largest are then free. Each dialect's statement comes with
+# how its third column (the ids taken; the largest id) gives ``count`` new ids.
 _LOCKED_HEAD = {
-    "postgresql": select(
-        _HEAD.c.last_seq,
-        _HEAD.c.last_hash,
-        select(func.array_agg(func.nextval(func.pg_get_serial_sequence("audit_events", "id"))))
-        .select_from(func.generate_series(1, bindparam("count")))
-        .scalar_subquery(),
-    )
-    .where(_HEAD.c.id == 1)
-    .with_for_update(),
-    "sqlite": update(_HEAD)
-    .where(_HEAD.c.id == 1)
-    .values(last_seq=_HEAD.c.last_seq)
-    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash, select(func.coalesce(func.max(_EVENTS.c.id), 0)).scalar_subquery()),
+    "postgresql": (
+        select(
+            _HEAD.c.last_seq,
+            _HEAD.c.last_hash,
+            select(func.array_agg(func.nextval(func.pg_get_serial_sequence("audit_events", "id"))))
+            .select_from(func.generate_series(1, bindparam("count")))
+            .scalar_subquery(),
+        )
+        .where(_HEAD.c.id == 1)
+        .with_for_update(),
+        lambda taken, count: sorted(taken or []),
+    ),
+    "sqlite": (
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(last_seq=_HEAD.c.last_seq)
+        .returning(
+            _HEAD.c.last_seq, _HEAD.c.last_hash, select(func.coalesce(func.max(_EVENTS.c.id), 0)).scalar_subquery()
+        ),
+        lambda largest, count: list(range(largest + 1, largest + 1 + count)),
+    ),
 }
 _LINK_EVENT = (
     update(_EVENTS)
@@ -232,7 +241,7 @@ def _forget_events(session, transaction):
 def _locked_head(connection, key: bytes, reads: int) -> tuple[int, str, list[int]]:
     """The chain's (last seq, last hash), its row locked until the transaction ends,
     and ``reads`` new event ids."""
-    locked = _LOCKED_HEAD[connection.dialect.name]
+    locked, new_ids = _LOCKED_HEAD[connection.dialect.name]
     row = connection.execute(locked, {"count": reads}).first()
     if row is None:  # a database made without migrations (tests): the chain starts here
         try:
@@ -244,9 +253,7 @@ def _locked_head(connection, key: bytes, reads: int) -> tuple[int, str, list[int
             pass  # another transaction started it a moment ago
         row = connection.execute(locked, {"count": reads}).one()
     last_seq, last_hash, ids = row
-    if isinstance(ids, int):  # SQLite: the largest id so far
-        return last_seq, last_hash, list(range(ids + 1, ids + 1 + reads))
-    return last_seq, last_hash, sorted(ids or [])
+    return last_seq, last_hash, new_ids(ids, reads)
 
 
 @dataclass(frozen=True)
