@@ -23,6 +23,7 @@ from clinic.extensions import db
 from clinic.instruments import get_instrument
 from clinic.translation import gettext as _
 
+DUE_STATUS = "scheduled"  # the only status rule 10 lists (past_due)
 OPEN_STATUSES = ("scheduled", "missed")
 # done is final; missed may still be done (late) or cancelled; a cancellation may be
 # undone (back to scheduled) while the follow-up's date has not passed.
@@ -32,6 +33,14 @@ ALLOWED_MOVES = {
     "done": set(),
     "cancelled": {"scheduled"},
 }
+
+
+def past_due(follow_up: FollowUp, today: date) -> bool:
+    """Rule 10's past-due follow-up: still scheduled, its date gone by. A missed one
+    stays open (it may yet be done late, or cancelled) but the visitor has recorded
+    that it did not happen: it is not due, so neither the worklist nor a page calls
+    it overdue."""
+    return follow_up.status == DUE_STATUS and follow_up.due_on < today
 
 
 def can_restore(follow_up: FollowUp, today: date) -> bool:

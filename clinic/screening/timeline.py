@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from clinic import clock
 from clinic.auth.models import User
-from clinic.cases.follow_ups import can_restore, family_follow_ups, open_screening_follow_ups
+from clinic.cases.follow_ups import can_restore, family_follow_ups, open_screening_follow_ups, past_due
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
 from clinic.instruments import Instrument, Item, ObservationInstrument, get_risk_factor, observation_instrument
@@ -227,7 +227,7 @@ def family_panel(user: User, family: Family) -> FamilyPanel:
                 f,
                 children.get(f.child_id) if f.child_id is not None else None,
                 checklist_title(f.instrument_code) or None,
-                f.status in ("scheduled", "missed") and f.due_on < today,
+                past_due(f, today),
                 can_restore(f, today),
             )
             for f in follow_ups

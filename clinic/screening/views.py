@@ -257,7 +257,10 @@ def screening(screening_id: int):
         age=ages.child_age(child, today),
         original=screening.answers(0),
         amendments=timeline.amendment_history(screening),
-        follow_ups=follow_up_services.open_screening_follow_ups(child),
+        follow_ups=[
+            (follow_up, follow_up_services.past_due(follow_up, today))
+            for follow_up in follow_up_services.open_screening_follow_ups(child)
+        ],
         instrument_titles=instrument_labels("checklist_title"),
         domain_labels=instrument_labels("domain"),
         today=today,

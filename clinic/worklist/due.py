@@ -50,6 +50,7 @@ from clinic.cases.ages import (
     add_months,
     date_at_screening_age,
 )
+from clinic.cases.follow_ups import DUE_STATUS
 from clinic.cases.models import Child, Family, FollowUp
 from clinic.extensions import db
 from clinic.instruments import Instrument, get_instrument, instruments
@@ -367,7 +368,7 @@ def _follow_ups(scope, child_id, today, families) -> tuple[list[Item], set[tuple
         .outerjoin(Child, Child.id == FollowUp.child_id)
         .where(
             in_families(FollowUp.family_id, scope, ACTIVE),
-            FollowUp.status == "scheduled",
+            FollowUp.status == DUE_STATUS,
             FollowUp.due_on <= today + timedelta(days=DUE_SOON_DAYS),
         )
     )

@@ -4,12 +4,16 @@ the same family on the same day, the overdue 24-month re-screen included."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.mail.models import OutboxMessage
+from clinic.screening.models import Screening
 from clinic.worklist.reminders import run_reminders
+from tests.factories import FollowUpFactory
 from tests.worklist.conftest import TODAY
 
 
@@ -140,3 +144,35 @@ def test_the_caseload_marks_exactly_the_families_with_an_open_or_reviewed_referr
         "I Open 15": f"/referrals/{w.r['open_15'].id}",
         "J Reviewed 14": f"/referrals/{w.r['reviewed_14'].id}",
     }
+
+
+def test_a_missed_follow_up_is_overdue_on_no_page_as_rule_10_leaves_it_out(hand_built, login, api):
+    w = hand_built
+    family, omar = w.f["A Follow-ups"], w.c["overdue"]
+    missed_visit = FollowUpFactory(family=family, kind="visit", due_on=date(2025, 6, 12), status="missed")
+    missed_screening = w.fu["rescreen"]  # 2025-01-04, m24: screening_due while scheduled
+    missed_screening.status = "missed"
+    db.session.commit()
+    browser = login(w.vera)
+
+    def follow_up_rows(page) -> dict[str, tuple[str, ...]]:
+        """Due date → the badges of its row in the family page's open follow-ups."""
+        table = BeautifulSoup(page.data, "html.parser").select_one("#follow-ups table.follow-ups")
+        return {row.select_one("time")["datetime"]: tuple(b.get_text(strip=True) for b in row.select(".badge"))
+                for row in table.select("tbody tr")}  # fmt: skip
+
+    rows = follow_up_rows(browser.get(f"/families/{family.id}"))
+    assert rows["2025-06-10"] == ("overdue", "scheduled")  # scheduled, six days past
+    assert rows["2025-06-12"] == ("missed",)  # still open (it may be done late), not due
+    worklist = facts(browser.get("/worklist"))
+    assert ("overdue_follow_up", "2025-06-10", family.id, None) in worklist
+    assert not {fact for fact in worklist if fact[1] == "2025-06-12"}
+    assert missed_visit.id not in {item["follow_up_id"] for item in api(w.vera).get("/worklist").json["items"]}
+
+    # Omar's missed re-screen: no longer screening_due anywhere, and his screening
+    # page lists it as missed, not overdue.
+    assert facts(browser.get(f"/children/{omar.id}")) == set()
+    screening = db.session.scalars(select(Screening).where(Screening.child_id == omar.id)).one()
+    page = BeautifulSoup(browser.get(f"/screenings/{screening.id}").data, "html.parser")
+    (item,) = page.select("ul.follow-ups li")
+    assert [b.get_text(strip=True) for b in item.select(".badge")] == ["missed"]
