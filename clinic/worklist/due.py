@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Integer, Row, and_, cast, func, literal_column, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, and_, cast, func, literal_column, or_, select, union_all
 
 from clinic import clock
 from clinic.auth.models import User
@@ -52,9 +52,9 @@ from clinic.cases.ages import (
 )
 from clinic.cases.follow_ups import DUE_STATUS
 from clinic.cases.models import Child, Family, FollowUp
-from clinic.extensions import db
 from clinic.instruments import Instrument, get_instrument, instruments
 from clinic.permissions.scope import family_scope, in_families
+from clinic.prebuilt import Prebuilt
 from clinic.referrals.loop import contact_deadline
 from clinic.referrals.models import ACTIVE_STATUSES, Referral
 from clinic.screening import rules
@@ -214,8 +214,7 @@ def due_in_scope(
         follow_up_items, screening_follow_ups = _follow_ups(scope, child_id, today, families)
         items += follow_up_items
         if kinds & _FROM_WINDOWS:  # a window is not listed beside its screening follow-up
-            closing = _closing_candidates(today)
-            children, administered = _children_and_screenings([*scope, ACTIVE], child_id, closing)
+            children, administered = _children_and_screenings([*scope, ACTIVE], child_id, today)
             items += _closing_windows(today, families, children, administered, screening_follow_ups)
     waiting: list[WaitingReferral] = []
     children: dict[int, int] = {}
@@ -232,23 +231,23 @@ def due_in_scope(
     return Due(items, families, waiting, children)
 
 
-def _rows(query) -> list[Row]:
-    """The rows of a query of plain columns, straight from the connection, all fetched
-    at once; pending changes are flushed first, as the session's ``execute`` would.
-
-    Rule 10 reads a few thousand rows for a supervisor's ~1,000 families, so each
-    row's cost counts: the ORM's handling of rows it builds no entity from was ~12%
-    of rule 10's CPU for a supervisor. For the same reason the rows are unpacked by
-    position: a ``Row``'s attribute (``row.name``) costs ~1.5 µs, its unpacking
-    ~0.3 µs for all its columns.
-    """
-    db.session.flush()
-    return db.session.connection().execute(query).all()
+# Rule 10's statements differ from page to page only in the scope's values (and the
+# day): each is built once per shape of scope and day, and run with the page's values
+# (``clinic.prebuilt``). Their rows come straight from the connection: rule 10 reads a
+# few thousand for a supervisor's ~1,000 families, and the ORM's handling of rows it
+# builds no entity from was ~12% of rule 10's CPU. For the same reason the rows are
+# unpacked by position: a ``Row``'s attribute (``row.name``) costs ~1.5 µs, its
+# unpacking ~0.3 µs for all its columns.
+_STATEMENTS = Prebuilt()
 
 
 def _families(scope, zone: tzinfo) -> dict[int, FamilyRow]:
-    rows = _rows(
-        select(Family.id, Family.name, Family.assigned_visitor_id, Family.status, Family.created_at).where(*scope)
+    rows = _STATEMENTS.rows(
+        ("families",),
+        scope,
+        lambda: select(Family.id, Family.name, Family.assigned_visitor_id, Family.status, Family.created_at).where(
+            *scope
+        ),
     )
     return {row[0]: _family(*row, zone) for row in rows}
 
@@ -317,13 +316,16 @@ def _closing_candidates(today: date) -> ColumnElement[bool]:
 
 
 def _children_and_screenings(
-    active_scope, child_id: int | None, closing
+    active_scope, child_id: int | None, today: date
 ) -> tuple[dict[int, _Child], dict[int, list[tuple[str, date]]]]:
     """The children who may have a window closing soon, and child id → (instrument
     code, date) of each of their screenings: one query, a row per screening (or one
     for a child with none)."""
-    query = (
-        select(
+    inputs = [*active_scope, *([Child.id == child_id] if child_id is not None else [])]
+    rows = _STATEMENTS.rows(
+        ("children", today),
+        inputs,
+        lambda: select(
             Child.id,
             Child.family_id,
             Child.first_name,
@@ -335,13 +337,11 @@ def _children_and_screenings(
         )
         .join(Family, Family.id == Child.family_id)
         .outerjoin(Screening, Screening.child_id == Child.id)
-        .where(*active_scope, closing)
+        .where(*inputs, _closing_candidates(today)),
     )
-    if child_id is not None:
-        query = query.where(Child.id == child_id)
     children: dict[int, _Child] = {}
     administered: dict[int, list[tuple[str, date]]] = defaultdict(list)
-    for child, family_id, first_name, last_name, born, weeks, code, administered_on in _rows(query):
+    for child, family_id, first_name, last_name, born, weeks, code, administered_on in rows:
         if child not in children:
             children[child] = _Child(child, family_id, f"{first_name} {last_name}", born, weeks)
         if code is not None:
@@ -352,8 +352,11 @@ def _children_and_screenings(
 def _follow_ups(scope, child_id, today, families) -> tuple[list[Item], set[tuple[int, str | None]]]:
     """Scheduled follow-ups up to a week ahead, with their child; past-due screening
     ones are ``screening_due``. Also returns the (child, instrument) pairs those cover."""
-    query = (
-        select(
+    child = [FollowUp.child_id == child_id] if child_id is not None else []
+    rows = _STATEMENTS.rows(
+        ("follow_ups", today),
+        [*scope, *child],
+        lambda: select(
             FollowUp.id,
             FollowUp.family_id,
             FollowUp.child_id,
@@ -370,13 +373,12 @@ def _follow_ups(scope, child_id, today, families) -> tuple[list[Item], set[tuple
             in_families(FollowUp.family_id, scope, ACTIVE),
             FollowUp.status == DUE_STATUS,
             FollowUp.due_on <= today + timedelta(days=DUE_SOON_DAYS),
-        )
+            *child,
+        ),
     )
-    if child_id is not None:
-        query = query.where(FollowUp.child_id == child_id)
     items = []
     covered: set[tuple[int, str | None]] = set()
-    for follow_up_id, family_id, child_id, kind, code, due_on, first_name, last_name, born, weeks in _rows(query):
+    for follow_up_id, family_id, child_id, kind, code, due_on, first_name, last_name, born, weeks in rows:
         family = families[family_id]
         child = _Child(child_id, family_id, f"{first_name} {last_name}", born, weeks) if child_id is not None else None
         if due_on < today:
@@ -450,8 +452,10 @@ def _closing_windows(today, families, children, administered, covered) -> list[I
 
 def _referrals(scope, today, families, zone) -> tuple[list[Item], list[WaitingReferral]]:
     """Late and stalled referrals; and the open or reviewed ones."""
-    rows = _rows(
-        select(
+    rows = _STATEMENTS.rows(
+        ("referrals",),
+        scope,
+        lambda: select(
             Referral.id, Referral.family_id, Referral.status, Referral.created_at, Referral.service, Referral.sent_on
         )
         .join(Family, Family.id == Referral.family_id)
@@ -461,7 +465,7 @@ def _referrals(scope, today, families, zone) -> tuple[list[Item], list[WaitingRe
                 Referral.status.in_(ACTIVE_STATUSES),
                 and_(Referral.status == "sent", Referral.service_contact_on.is_(None), Referral.sent_on.is_not(None)),
             ),
-        )
+        ),
     )
     items = []
     waiting = []
@@ -495,35 +499,37 @@ def _not_seen(scope, today, families) -> tuple[list[Item], dict[int, int]]:
     """Active families whose last screening, observation or visit done (or, with
     none, creation) is more than 90 days ago; and active family id → its number of
     children, counted in the same pass over them (the dashboard's column)."""
-    latest_screening = (
-        select(func.max(Screening.administered_on)).where(Screening.child_id == Child.id).scalar_subquery()
-    )
-    contacts = union_all(
-        # The children through the family index (a supervisor's ~1,400: this statement
-        # 14 → 10 ms, pgbench), each one's latest screening through the (child, date)
-        # index: one row read per child, however many screenings it has.
-        select(
-            Child.family_id.label("family_id"),
-            func.max(latest_screening).label("on"),
-            func.count(Child.id).label("children"),
+    def build():
+        latest_screening = (
+            select(func.max(Screening.administered_on)).where(Screening.child_id == Child.id).scalar_subquery()
         )
-        .where(in_families(Child.family_id, scope, ACTIVE))
-        .group_by(Child.family_id),
-        select(Observation.family_id, func.max(Observation.observed_on), literal_column("0"))
-        .where(in_families(Observation.family_id, scope, ACTIVE))
-        .group_by(Observation.family_id),
-        select(FollowUp.family_id, func.max(FollowUp.due_on), literal_column("0"))
-        .where(in_families(FollowUp.family_id, scope, ACTIVE), FollowUp.kind == "visit", FollowUp.status == "done")
-        .group_by(FollowUp.family_id),
-    ).subquery()
+        contacts = union_all(
+            # The children through the family index (a supervisor's ~1,400: this statement
+            # 14 → 10 ms, pgbench), each one's latest screening through the (child, date)
+            # index: one row read per child, however many screenings it has.
+            select(
+                Child.family_id.label("family_id"),
+                func.max(latest_screening).label("on"),
+                func.count(Child.id).label("children"),
+            )
+            .where(in_families(Child.family_id, scope, ACTIVE))
+            .group_by(Child.family_id),
+            select(Observation.family_id, func.max(Observation.observed_on), literal_column("0"))
+            .where(in_families(Observation.family_id, scope, ACTIVE))
+            .group_by(Observation.family_id),
+            select(FollowUp.family_id, func.max(FollowUp.due_on), literal_column("0"))
+            .where(in_families(FollowUp.family_id, scope, ACTIVE), FollowUp.kind == "visit", FollowUp.status == "done")
+            .group_by(FollowUp.family_id),
+        ).subquery()
+        return select(contacts.c.family_id, func.max(contacts.c.on), cast(func.sum(contacts.c.children), Integer)).group_by(
+            contacts.c.family_id
+        )
+
     # Families whose children were never screened come back with None, left out
     # here: a filter in SQL would make PostgreSQL find each child's latest screening twice.
     last_seen: dict[int, date] = {}
     children: dict[int, int] = {}
-    for family_id, on, count in _rows(
-        select(contacts.c.family_id, func.max(contacts.c.on), cast(func.sum(contacts.c.children), Integer))
-        .group_by(contacts.c.family_id)
-    ):
+    for family_id, on, count in _STATEMENTS.rows(("not_seen",), scope, build):
         if on is not None:
             last_seen[family_id] = on
         if count:
