@@ -48,15 +48,20 @@ from clinic import clock
 from clinic.cases.ages import CORRECT_UNTIL_MONTHS, FULL_TERM_WEEKS, PRETERM_BELOW_WEEKS
 from clinic.cases.ages import add_months as months_after
 from clinic.cases.models import Child, Family
-from clinic.extensions import db
 from clinic.instruments import domain_labels, instruments, risk_factor_categories, risk_factor_category_of_codes
 from clinic.permissions.scope import of_families, one_of, restricts
+from clinic.prebuilt import Prebuilt
 from clinic.referrals.loop import EARLY_INTERVENTION_DAYS, OTHER_SERVICE_DAYS
 from clinic.referrals.models import OUTCOMES, Referral
 from clinic.reports.sql import add_days, add_months, days_between, literal_int, local_date, materialized, year_month
 from clinic.screening.models import RESULTS, Observation, RiskFactor, Screening, ScreeningResponse
 from clinic.screening.rules import MISSED
 
+# The report's statements differ from request to request only in the scope's values
+# once the period and day are set: each is built once for a shape of scope, period and
+# day (``clinic.prebuilt``); building them and their cache keys was ~7 ms of a team's
+# report under the profiler.
+_STATEMENTS = Prebuilt()
 UNDER_MONTHS = 36  # interaction_observed: children under 36 months
 ONE_DAY = timedelta(days=1)
 
@@ -200,28 +205,30 @@ def screened_on_time(
     gestational age counts as 40 weeks (SPEC's domain).
     """
     last = min(period_to, today)
-    windows = instrument_windows(scope, zone, closing=(period_from, last))
-    counted = (
-        select(windows.c.child_id, windows.c.code, windows.c.opens, windows.c.closes)
-        .where(
-            windows.c.opens <= windows.c.closes,  # a window the 24-month jump skipped has no day
-            windows.c.closes >= period_from,
-            windows.c.closes <= last,
-            windows.c.family_created <= windows.c.closes,
+
+    def build():
+        windows = instrument_windows(scope, zone, closing=(period_from, last))
+        counted = (
+            select(windows.c.child_id, windows.c.code, windows.c.opens, windows.c.closes)
+            .where(
+                windows.c.opens <= windows.c.closes,  # a window the 24-month jump skipped has no day
+                windows.c.closes >= period_from,
+                windows.c.closes <= last,
+                windows.c.family_created <= windows.c.closes,
+            )
+            .cte("report_counted_windows")
         )
-        .cte("report_counted_windows")
-    )
-    screened = exists().where(
-        Screening.child_id == counted.c.child_id,
-        Screening.instrument_code == counted.c.code,
-        Screening.administered_on >= counted.c.opens,
-        Screening.administered_on <= counted.c.closes,
-    )
-    rows = db.session.execute(
-        select(counted.c.code, func.count(), func.coalesce(func.sum(case((screened, 1), else_=0)), 0)).group_by(
-            counted.c.code
+        screened = exists().where(
+            Screening.child_id == counted.c.child_id,
+            Screening.instrument_code == counted.c.code,
+            Screening.administered_on >= counted.c.opens,
+            Screening.administered_on <= counted.c.closes,
         )
-    )
+        return select(
+            counted.c.code, func.count(), func.coalesce(func.sum(case((screened, 1), else_=0)), 0)
+        ).group_by(counted.c.code)
+
+    rows = _STATEMENTS.rows(("screened_on_time", period_from, last, zone), scope, build)
     counts = {code: (int(denominator), int(numerator)) for code, denominator, numerator in rows}
     return [
         Measure(f"screened_on_time:{instrument.code}", counts.get(instrument.code, (0, 0))[1],
@@ -319,8 +326,10 @@ def referral_counts(
     def total(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    row = db.session.execute(
-        select(
+    (row,) = _STATEMENTS.rows(
+        ("referral_counts", period_from, period_to, min(period_to, today), zone),
+        scope,
+        lambda: select(
             total(on_time),
             total(counted),
             total(and_(sent, Referral.service.is_(None))),
@@ -330,10 +339,10 @@ def referral_counts(
         )
         .join(Family, Family.id == Referral.family_id)
         # Only referrals that can count: each branch has its index.
-        .where(*scope, sent | opened | closed_in_period)
-    ).one()
+        .where(*scope, sent | opened | closed_in_period),
+    )
     numerator, denominator, missing, opened_count, sent_count, *closed = (int(value) for value in row)
-    medians = _medians(scope, sent, zone)
+    medians = _medians(scope, sent, (period_from, period_to), zone)
     return (
         Measure("referral_connected_on_time", numerator, denominator, missing),
         ReferralCounts(
@@ -351,33 +360,40 @@ def _kind(kind: str):
     return cast(literal(kind), String).label("kind")
 
 
-def _medians(scope: list[ColumnElement[bool]], sent: ColumnElement[bool], zone: str) -> dict[str, float]:
-    """Median days opened → sent and sent → first contact of the referrals sent in the
-    period, in one query: both databases have window functions, only PostgreSQL a
-    median aggregate, so the middle row (or the two middle rows) is picked by rank."""
-    base = select().select_from(Referral).join(Family, Family.id == Referral.family_id).where(*scope, sent)
-    spans = union_all(
-        base.add_columns(
-            _kind("opened_to_sent"),
-            days_between(Referral.sent_on, local_date(Referral.created_at, zone)).label("days"),
-        ),
-        base.add_columns(
-            _kind("sent_to_contact"),
-            days_between(Referral.service_contact_on, Referral.sent_on).label("days"),
-        ).where(Referral.service_contact_on.is_not(None)),
-    ).subquery("spans")
-    ranked = select(
-        spans.c.kind,
-        spans.c.days,
-        func.row_number().over(partition_by=spans.c.kind, order_by=spans.c.days).label("position"),
-        func.count().over(partition_by=spans.c.kind).label("size"),
-    ).subquery("ranked")
-    middle = (ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2
-    rows = db.session.execute(
-        select(ranked.c.kind, func.avg(cast(ranked.c.days, Integer) * 1.0))
-        .where(ranked.c.position.in_(middle))
-        .group_by(ranked.c.kind)
-    )
+def _medians(
+    scope: list[ColumnElement[bool]], sent: ColumnElement[bool], period: tuple[date, date], zone: str
+) -> dict[str, float]:
+    """Median days opened → sent and sent → first contact of the referrals ``sent`` in
+    the ``period``, in one query: both databases have window functions, only
+    PostgreSQL a median aggregate, so the middle row (or the two middle rows) is
+    picked by rank."""
+
+    def build():
+        base = select().select_from(Referral).join(Family, Family.id == Referral.family_id).where(*scope, sent)
+        spans = union_all(
+            base.add_columns(
+                _kind("opened_to_sent"),
+                days_between(Referral.sent_on, local_date(Referral.created_at, zone)).label("days"),
+            ),
+            base.add_columns(
+                _kind("sent_to_contact"),
+                days_between(Referral.service_contact_on, Referral.sent_on).label("days"),
+            ).where(Referral.service_contact_on.is_not(None)),
+        ).subquery("spans")
+        ranked = select(
+            spans.c.kind,
+            spans.c.days,
+            func.row_number().over(partition_by=spans.c.kind, order_by=spans.c.days).label("position"),
+            func.count().over(partition_by=spans.c.kind).label("size"),
+        ).subquery("ranked")
+        middle = (ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2
+        return (
+            select(ranked.c.kind, func.avg(cast(ranked.c.days, Integer) * 1.0))
+            .where(ranked.c.position.in_(middle))
+            .group_by(ranked.c.kind)
+        )
+
+    rows = _STATEMENTS.rows(("medians", *period, zone), scope, build)
     return {kind: float(value) for kind, value in rows}
 
 
@@ -388,21 +404,25 @@ def interaction_observed(scope: list[ColumnElement[bool]], period_from: date, pe
     # child is under 36 months on ``to`` exactly when born after the last birth
     # completing 36 months by then, and a family was created on or before ``to``
     # (the clinic's date) exactly when created before the next day begins there.
-    young = [Child.date_of_birth <= period_to, Child.date_of_birth > _last_birth_reaching(UNDER_MONTHS, period_to)]
-    if restricts(scope):
-        # A team's young children through the family index (11 → 6 ms, pgbench); for
-        # the whole program, hashing its children stays the faster way.
-        young_child = one_of(Family.id, select(Child.family_id).where(of_families(Child.family_id, scope), *young))
-    else:
-        young_child = exists().where(Child.family_id == Family.id, *young)
-    observed = exists().where(
-        Observation.family_id == Family.id, Observation.observed_on.between(period_from, period_to)
-    )
-    denominator, numerator = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((observed, 1), else_=0)), 0)).where(
+
+    def build():
+        young = [Child.date_of_birth <= period_to, Child.date_of_birth > _last_birth_reaching(UNDER_MONTHS, period_to)]
+        if restricts(scope):
+            # A team's young children through the family index (11 → 6 ms, pgbench); for
+            # the whole program, hashing its children stays the faster way.
+            young_child = one_of(Family.id, select(Child.family_id).where(of_families(Child.family_id, scope), *young))
+        else:
+            young_child = exists().where(Child.family_id == Family.id, *young)
+        observed = exists().where(
+            Observation.family_id == Family.id, Observation.observed_on.between(period_from, period_to)
+        )
+        return select(func.count(), func.coalesce(func.sum(case((observed, 1), else_=0)), 0)).where(
             *scope, Family.status == "active", Family.created_at < _instant(period_to + ONE_DAY), young_child
         )
-    ).one()
+
+    ((denominator, numerator),) = _STATEMENTS.rows(
+        ("interaction_observed", period_from, period_to, clock.clinic_timezone().key), scope, build
+    )
     return Measure("interaction_observed", int(numerator), int(denominator), 0)
 
 
@@ -430,18 +450,19 @@ def screenings_by_month(
     """Per calendar month of the period (every month listed), screenings by result."""
     # Counted per day first: the month's text is then formed once per day and
     # result, not once per screening (a year of the large program: 75,000 to_char).
-    by_day = (
-        _screenings_in(scope, period_from, period_to)
-        .add_columns(Screening.administered_on.label("day"), Screening.result, func.count().label("screenings"))
-        .group_by(Screening.administered_on, Screening.result)
-        .subquery("screenings_by_day")
-    )
-    month = year_month(by_day.c.day)
+    def build():
+        by_day = (
+            _screenings_in(scope, period_from, period_to)
+            .add_columns(Screening.administered_on.label("day"), Screening.result, func.count().label("screenings"))
+            .group_by(Screening.administered_on, Screening.result)
+            .subquery("screenings_by_day")
+        )
+        month = year_month(by_day.c.day)
+        return select(month, by_day.c.result, func.sum(by_day.c.screenings)).group_by(month, by_day.c.result)
+
     counts = {
         (found_month, result): int(count)
-        for found_month, result, count in db.session.execute(
-            select(month, by_day.c.result, func.sum(by_day.c.screenings)).group_by(month, by_day.c.result)
-        )
+        for found_month, result, count in _STATEMENTS.rows(("screenings_by_month", period_from, period_to), scope, build)
     }
     by_month = [MonthCounts(m, *(counts.get((m, result), 0) for result in RESULTS)) for m in _months(period_from, period_to)]
     return by_month, sum(row.total for row in by_month)
@@ -451,8 +472,10 @@ def missed_by_domain(scope: list[ColumnElement[bool]], period_from: date, period
     """Screenings of the period whose current answers miss at least one milestone of
     each domain (a screening missing two domains counts in both)."""
     counts = dict(
-        db.session.execute(
-            _screenings_in(scope, period_from, period_to)
+        _STATEMENTS.rows(
+            ("missed_by_domain", period_from, period_to),
+            scope,
+            lambda: _screenings_in(scope, period_from, period_to)
             .join(
                 ScreeningResponse,
                 and_(
@@ -462,8 +485,8 @@ def missed_by_domain(scope: list[ColumnElement[bool]], period_from: date, period
                 ),
             )
             .add_columns(ScreeningResponse.domain, func.count(distinct(Screening.id)))
-            .group_by(ScreeningResponse.domain)
-        ).all()
+            .group_by(ScreeningResponse.domain),
+        )
     )
     labels = domain_labels()
     return [Count(domain, labels.get(domain, domain), int(counts.get(domain, 0)))
@@ -477,14 +500,15 @@ def _risk_factor_category():
 
 def risk_factors_by_category(scope: list[ColumnElement[bool]], period_from: date, period_to: date) -> list[Count]:
     """Risk factors noted in the period, per category of the catalog."""
-    category = _risk_factor_category()
-    counts = dict(
-        db.session.execute(
+    def build():
+        category = _risk_factor_category()
+        return (
             select(category, func.count())
             .join(Family, Family.id == RiskFactor.family_id)
             .where(*scope, RiskFactor.noted_on.between(period_from, period_to))
             .group_by(category)
-        ).all()
-    )
+        )
+
+    counts = dict(_STATEMENTS.rows(("risk_factors_by_category", period_from, period_to), scope, build))
     labels = risk_factor_categories()
     return [Count(code, label, int(counts.get(code, 0))) for code, label in labels.items()]

@@ -127,8 +127,8 @@ def test_interaction_observed_on_the_edges_of_the_period_in_the_clinics_zone(db,
     on 1 January there is not. A child born 2022-12-31 completes 36 months on the
     period's last day (not under 36 any more); one born 2023-01-01 completes them on
     2026-01-01 (still under 36). Observations on the period's first and last day
-    count, one the day before it does not."""
-    monkeypatch.setitem(app.config, "CLINIC_TIMEZONE", "America/Chicago")
+    count, one the day before it does not. In UTC, the same period leaves out the
+    family created at 05:30 UTC on 1 January."""
     admin = AdminFactory()
     visitor = UserFactory()
 
@@ -146,5 +146,8 @@ def test_interaction_observed_on_the_edges_of_the_period_in_the_clinics_zone(db,
     family(datetime(2024, 1, 1, 12, tzinfo=UTC), date(2023, 2, 28), observed=date(2025, 1, 1))  # counted, observed
     family(datetime(2024, 1, 1, 12, tzinfo=UTC), date(2026, 1, 1))  # born after the period
     db.session.commit()
+    in_utc = interaction_observed(dashboard_scope(admin), date(2025, 1, 1), date(2025, 12, 31))
+    assert (in_utc.numerator, in_utc.denominator) == (1, 2)
+    monkeypatch.setitem(app.config, "CLINIC_TIMEZONE", "America/Chicago")
     measure = interaction_observed(dashboard_scope(admin), date(2025, 1, 1), date(2025, 12, 31))
     assert (measure.numerator, measure.denominator) == (2, 3)
