@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from clinic.auth.models import User
@@ -92,13 +92,18 @@ def summary_ready(referral: Referral) -> bool:
     return bool(db.session.scalar(select(exists().where(ReferralSummary.referral_id == referral.id))))
 
 
+# Built once with the family's id as a parameter: building it and its cache key cost
+# more than its round trip, on every family page.
+_FAMILY_REFERRALS = (
+    select(Referral, _reason_count(), _summary_exists())
+    .where(Referral.family_id == bindparam("family_id"))
+    .order_by(Referral.created_at.desc(), Referral.id.desc())
+)
+
+
 def family_referrals(family: Family) -> list[ReferralRow]:
     """The family's referrals, newest first, in one query."""
-    rows = db.session.execute(
-        select(Referral, _reason_count(), _summary_exists())
-        .where(Referral.family_id == family.id)
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-    )
+    rows = db.session.execute(_FAMILY_REFERRALS, {"family_id": family.id})
     return [ReferralRow(referral, count, bool(ready)) for referral, count, ready in rows]
 
 

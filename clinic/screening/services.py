@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from clinic import audit, clock
@@ -76,6 +76,32 @@ def instrument_of(screening: Screening) -> Instrument:
     return get_instrument(screening.instrument_code, screening.instrument_version)
 
 
+# The case pages' statements, built once with the record's id as a parameter: building
+# one with its loader options and its cache key cost more than its round trip.
+_CHILD_SCREENINGS = (
+    select(Screening)
+    .where(Screening.child_id == bindparam("child_id"))
+    .order_by(Screening.administered_on, Screening.id)
+    .options(
+        joinedload(Screening.responses),
+        joinedload(Screening.amendments).joinedload(ScreeningAmendment.amended_by),
+        joinedload(Screening.administered_by),
+    )
+)
+_FAMILY_RISK_FACTORS = (
+    select(RiskFactor)
+    .where(RiskFactor.family_id == bindparam("family_id"))
+    .order_by(RiskFactor.noted_on.desc(), RiskFactor.id.desc())
+    .options(joinedload(RiskFactor.noted_by))
+)
+_FAMILY_OBSERVATIONS = (
+    select(Observation)
+    .where(Observation.family_id == bindparam("family_id"))
+    .order_by(Observation.observed_on, Observation.id)
+    .options(selectinload(Observation.ratings), joinedload(Observation.observed_by))
+)
+
+
 def child_screenings(child: Child) -> list[Screening]:
     """The child's screenings, oldest first, with every revision's answers and amendments.
 
@@ -83,18 +109,7 @@ def child_screenings(child: Child) -> list[Screening]:
     are rare (one per revision), so joining both multiplies a screening's rows by its
     amendments at most, where loading each collection by its own statement cost every
     child page two round trips."""
-    return list(
-        db.session.scalars(
-            select(Screening)
-            .where(Screening.child_id == child.id)
-            .order_by(Screening.administered_on, Screening.id)
-            .options(
-                joinedload(Screening.responses),
-                joinedload(Screening.amendments).joinedload(ScreeningAmendment.amended_by),
-                joinedload(Screening.administered_by),
-            )
-        ).unique()
-    )
+    return list(db.session.scalars(_CHILD_SCREENINGS, {"child_id": child.id}).unique())
 
 
 def missed(screening: Screening, revision: int | None = None) -> list[str]:
@@ -115,26 +130,12 @@ def missed_by_domain(screening: Screening) -> dict[str, list[Item]]:
 
 def family_risk_factors(family: Family) -> list[RiskFactor]:
     """The family's risk factors, newest noted first."""
-    return list(
-        db.session.scalars(
-            select(RiskFactor)
-            .where(RiskFactor.family_id == family.id)
-            .order_by(RiskFactor.noted_on.desc(), RiskFactor.id.desc())
-            .options(joinedload(RiskFactor.noted_by))
-        )
-    )
+    return list(db.session.scalars(_FAMILY_RISK_FACTORS, {"family_id": family.id}))
 
 
 def family_observations(family: Family) -> list[Observation]:
     """The family's interaction observations, oldest first, with their ratings."""
-    return list(
-        db.session.scalars(
-            select(Observation)
-            .where(Observation.family_id == family.id)
-            .order_by(Observation.observed_on, Observation.id)
-            .options(selectinload(Observation.ratings), joinedload(Observation.observed_by))
-        )
-    )
+    return list(db.session.scalars(_FAMILY_OBSERVATIONS, {"family_id": family.id}))
 
 
 def _family_id(record) -> int:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from clinic import clock
@@ -112,6 +112,27 @@ def risk_entry(risk_factor: RiskFactor) -> RiskEntry:
     return RiskEntry(risk_factor, _risk_label(risk_factor), subject)
 
 
+# Built once, with the child's ids as parameters (see ``services._CHILD_SCREENINGS``).
+_CHILD_RISK_FACTORS = (
+    select(RiskFactor)
+    .where(
+        RiskFactor.family_id == bindparam("family_id"),
+        or_(RiskFactor.child_id == bindparam("child_id"), RiskFactor.caregiver_id.is_not(None)),
+    )
+    .options(joinedload(RiskFactor.caregiver), joinedload(RiskFactor.noted_by))
+    .order_by(RiskFactor.noted_on, RiskFactor.id)
+)
+_CHILD_OBSERVATIONS = (
+    select(Observation)
+    .where(
+        Observation.family_id == bindparam("family_id"),
+        or_(Observation.child_id == bindparam("child_id"), Observation.child_id.is_(None)),
+    )
+    .options(selectinload(Observation.ratings), joinedload(Observation.observed_by))
+    .order_by(Observation.observed_on, Observation.id)
+)
+
+
 def child_timeline(user: User, child: Child) -> ChildTimeline:
     """Everything the child panel shows: screenings with missed milestones by domain,
     the child's risk factors and those of the family's caregivers, the interaction
@@ -119,28 +140,9 @@ def child_timeline(user: User, child: Child) -> ChildTimeline:
     screenings scheduled, and the chart."""
     today = clock.today()
     screenings = [screening_entry(s) for s in services.child_screenings(child)]
-    risk_factors = list(
-        db.session.scalars(
-            select(RiskFactor)
-            .where(
-                RiskFactor.family_id == child.family_id,
-                or_(RiskFactor.child_id == child.id, RiskFactor.caregiver_id.is_not(None)),
-            )
-            .options(joinedload(RiskFactor.caregiver), joinedload(RiskFactor.noted_by))
-            .order_by(RiskFactor.noted_on, RiskFactor.id)
-        )
-    )
-    observations = list(
-        db.session.scalars(
-            select(Observation)
-            .where(
-                Observation.family_id == child.family_id,
-                or_(Observation.child_id == child.id, Observation.child_id.is_(None)),
-            )
-            .options(selectinload(Observation.ratings), joinedload(Observation.observed_by))
-            .order_by(Observation.observed_on, Observation.id)
-        )
-    )
+    ids = {"family_id": child.family_id, "child_id": child.id}
+    risk_factors = list(db.session.scalars(_CHILD_RISK_FACTORS, ids))
+    observations = list(db.session.scalars(_CHILD_OBSERVATIONS, ids))
     # Rule 2 from the screenings loaded above (every one of the child's), not a second read.
     next_due = next_screening(
         child, [(e.screening.instrument_code, e.screening.administered_on) for e in screenings], today
