@@ -9,17 +9,19 @@ then found at once). Rule 10 runs four or five such statements for every case
 page, and their conditions differ from user to user only in bound values: a
 visitor's id, a team's supervisor, the ids of a page of families.
 
-``Prebuilt.rows`` takes the conditions that vary from call to call (``inputs``)
-and a hashable ``key`` for everything else the statement depends on. The first
-call of each shape (the inputs' own cache keys: the same SQL up to bound values)
-builds the statement; later calls run that statement with their inputs' values
-bound in place of the first inputs', matched in the order SQLAlchemy's cache key
-lists them, as its compiled cache matches a statement's parameters.
+``Prebuilt.statement`` (and ``rows``, which runs it) takes the conditions that vary
+from call to call (``inputs``) and a hashable ``key`` for everything else the
+statement depends on. The first call of each shape (the inputs' own cache keys: the
+same SQL up to bound values) builds the statement; later calls run that statement
+with their inputs' values bound in place of the first inputs', matched in the order
+SQLAlchemy's cache key lists them, as its compiled cache matches a statement's
+parameters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, Row
 
@@ -32,17 +34,16 @@ class Prebuilt:
     def __init__(self) -> None:
         self._built: dict[tuple, tuple[Executable, list[str]]] = {}
 
-    def rows(self, key: tuple, inputs: Sequence[ColumnElement], build: Callable[[], Executable]) -> list[Row]:
-        """The rows of ``build()`` (which uses ``inputs`` and only values fixed by
-        ``key``), straight from the connection, all fetched at once; pending changes
-        are flushed first, as the session's ``execute`` would."""
-        db.session.flush()
-        connection = db.session.connection()
+    def statement(
+        self, key: tuple, inputs: Sequence[ColumnElement], build: Callable[[], Executable]
+    ) -> tuple[Executable, dict[str, Any]]:
+        """``build()``'s statement for this shape of ``inputs`` (``build`` uses them,
+        and only values fixed by ``key``), and the values to execute it with."""
         shape, values = [], []
         for condition in inputs:
             cache_key = condition._generate_cache_key()
             if cache_key is None:  # a construct SQLAlchemy cannot cache: nothing to reuse
-                return connection.execute(build()).all()
+                return build(), {}
             shape.append(cache_key.key)
             values += (parameter.value for parameter in cache_key.bindparams)
         found = self._built.get(full_key := (key, *shape))
@@ -52,6 +53,12 @@ class Prebuilt:
             statement = build()
             names = [parameter.key for condition in inputs for parameter in condition._generate_cache_key().bindparams]
             self._built[full_key] = statement, names
-            return connection.execute(statement).all()
+            return statement, {}
         statement, names = found
-        return connection.execute(statement, dict(zip(names, values, strict=True))).all()
+        return statement, dict(zip(names, values, strict=True))
+
+    def rows(self, key: tuple, inputs: Sequence[ColumnElement], build: Callable[[], Executable]) -> list[Row]:
+        """The rows of ``statement``, straight from the connection, all fetched at
+        once; pending changes are flushed first, as the session's ``execute`` would."""
+        db.session.flush()
+        return db.session.connection().execute(*self.statement(key, inputs, build)).all()

@@ -60,13 +60,17 @@ def search_families(
             .where(family_scope(user), func.lower(child_full_name()).like(pattern, escape="\\"))
         )
         conditions.append(one_of(Family.id, union(by_family_name.correlate(None), by_child_name.correlate(None))))
-    query = (
-        select(Family)
+    return paginate(
+        "families",
+        conditions,
+        lambda: select(Family)
         .where(*conditions)
         .options(selectinload(Family.children), joinedload(Family.assigned_visitor, innerjoin=True))
-        .order_by(Family.name, Family.id)
+        .order_by(Family.name, Family.id),
+        lambda: select(func.count(Family.id)).where(*conditions),
+        page,
+        per_page,
     )
-    return paginate(query, select(func.count(Family.id)).where(*conditions), page, per_page)
 
 
 def active_family_counts() -> dict[int, int]:

@@ -36,12 +36,16 @@ def outbox_page(
         conditions.append(OutboxMessage.status == status)
     if family_id is not None:
         conditions.append(OutboxMessage.family_id == family_id)
-    query = (
-        select(OutboxMessage)
+    return paginate(
+        "outbox",
+        conditions,
+        lambda: select(OutboxMessage)
         .where(*conditions)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+        lambda: select(func.count(OutboxMessage.id)).where(*conditions),
+        page,
+        per_page,
     )
-    return paginate(query, select(func.count(OutboxMessage.id)).where(*conditions), page, per_page)
 
 
 def mail_log(page: int = 1, per_page: int = PER_PAGE) -> Page[OutboxMessage]:
@@ -50,8 +54,14 @@ def mail_log(page: int = 1, per_page: int = PER_PAGE) -> Page[OutboxMessage]:
     condition = OutboxMessage.status.in_(("failed", "unknown")) | (
         (OutboxMessage.status == "queued") & OutboxMessage.last_error.is_not(None)
     )
-    query = select(OutboxMessage).where(condition).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    return paginate(query, select(func.count(OutboxMessage.id)).where(condition), page, per_page)
+    return paginate(
+        "mail_log",
+        [condition],
+        lambda: select(OutboxMessage).where(condition).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+        lambda: select(func.count(OutboxMessage.id)).where(condition),
+        page,
+        per_page,
+    )
 
 
 @dataclass

@@ -56,18 +56,27 @@ def referral_page(
         on_referrals.append(Referral.status.in_(ACTIVE_STATUSES))
     elif status:
         on_referrals.append(Referral.status == status)
-    counted = select(func.count(Referral.id)).where(*on_referrals)
-    if restricts(on_families):
-        counted = counted.join(Family, Referral.family_id == Family.id).where(*on_families)
-    query = (
-        select(Referral, _reason_count(), _summary_exists())
+
+    def counted():
+        statement = select(func.count(Referral.id)).where(*on_referrals)
+        if restricts(on_families):
+            statement = statement.join(Family, Referral.family_id == Family.id).where(*on_families)
+        return statement
+
+    result = paginate(
+        "referrals",
+        [*on_families, *on_referrals],
+        lambda: select(Referral, _reason_count(), _summary_exists())
         .join(Family, Referral.family_id == Family.id)
         .join(_VISITOR, Family.assigned_visitor_id == _VISITOR.id)
         .options(contains_eager(Referral.family).contains_eager(Family.assigned_visitor.of_type(_VISITOR)))
         .where(*on_families, *on_referrals)
-        .order_by(Referral.status_since, Referral.id)
+        .order_by(Referral.status_since, Referral.id),
+        counted,
+        page,
+        per_page,
+        rows=True,
     )
-    result = paginate(query, counted, page, per_page, rows=True)
     result.items = [ReferralRow(referral, count, bool(ready)) for referral, count, ready in result.items]
     return result
 
