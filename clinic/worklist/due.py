@@ -352,10 +352,10 @@ def _children_and_screenings(
 def _follow_ups(scope, child_id, today, families) -> tuple[list[Item], set[tuple[int, str | None]]]:
     """Scheduled follow-ups up to a week ahead, with their child; past-due screening
     ones are ``screening_due``. Also returns the (child, instrument) pairs those cover."""
-    child = [FollowUp.child_id == child_id] if child_id is not None else []
+    one_child = [FollowUp.child_id == child_id] if child_id is not None else []
     rows = _STATEMENTS.rows(
         ("follow_ups", today),
-        [*scope, *child],
+        [*scope, *one_child],
         lambda: select(
             FollowUp.id,
             FollowUp.family_id,
@@ -373,7 +373,7 @@ def _follow_ups(scope, child_id, today, families) -> tuple[list[Item], set[tuple
             in_families(FollowUp.family_id, scope, ACTIVE),
             FollowUp.status == DUE_STATUS,
             FollowUp.due_on <= today + timedelta(days=DUE_SOON_DAYS),
-            *child,
+            *one_child,
         ),
     )
     items = []
