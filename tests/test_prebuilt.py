@@ -9,7 +9,7 @@ from sqlalchemy import select
 from clinic.cases.models import Family
 from clinic.prebuilt import Prebuilt
 from clinic.worklist.due import due_items
-from tests.factories import FamilyFactory, FollowUpFactory, UserFactory
+from tests.factories import FamilyFactory, FollowUpFactory, SupervisorFactory, TeamFactory, UserFactory
 
 
 def test_each_call_gets_its_own_values_and_each_shape_is_built_once(db):
@@ -55,3 +55,20 @@ def test_rule_10_on_each_day_and_for_each_visitor_reads_that_day_and_that_visito
     assert follow_ups(ben, date(2025, 6, 16)) == [("due_follow_up", call.id)]
     assert follow_ups(ben, date(2025, 6, 21)) == [("overdue_follow_up", call.id)]
     assert follow_ups(ana, date(2025, 6, 21)) == [("due_follow_up", visit.id)]
+
+
+def test_two_supervisors_in_a_row_each_see_their_own_teams_families(db):
+    # A supervisor's scope binds their id inside a subquery (the visitors of the teams
+    # they supervise): the second supervisor's statement is the first one's, re-bound.
+    north, south = TeamFactory(), TeamFactory()
+    sam, tess = SupervisorFactory(supervises=[north]), SupervisorFactory(supervises=[south])
+    vera, walt = UserFactory(team=north), UserFactory(team=south)
+    vera_visit = FollowUpFactory(family=FamilyFactory(assigned_visitor=vera), due_on=date(2025, 6, 10))
+    walt_visit = FollowUpFactory(family=FamilyFactory(assigned_visitor=walt), due_on=date(2025, 6, 11))
+
+    def follow_ups(user):
+        return [i.follow_up_id for i in due_items(user, date(2025, 6, 16)) if i.follow_up_id is not None]
+
+    assert follow_ups(sam) == [vera_visit.id]
+    assert follow_ups(tess) == [walt_visit.id]
+    assert follow_ups(sam) == [vera_visit.id]
