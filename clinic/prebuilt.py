@@ -39,23 +39,22 @@ class Prebuilt:
     ) -> tuple[Executable, dict[str, Any]]:
         """``build()``'s statement for this shape of ``inputs`` (``build`` uses them,
         and only values fixed by ``key``), and the values to execute it with."""
-        shape, values = [], []
+        shape, parameters = [], []
         for condition in inputs:
             cache_key = condition._generate_cache_key()
             if cache_key is None:  # a construct SQLAlchemy cannot cache: nothing to reuse
                 return build(), {}
             shape.append(cache_key.key)
-            values += (parameter.value for parameter in cache_key.bindparams)
+            parameters += cache_key.bindparams
         found = self._built.get(full_key := (key, *shape))
         if found is None:
             if len(self._built) >= MAX_SHAPES:
                 self._built.clear()
             statement = build()
-            names = [parameter.key for condition in inputs for parameter in condition._generate_cache_key().bindparams]
-            self._built[full_key] = statement, names
+            self._built[full_key] = statement, [parameter.key for parameter in parameters]
             return statement, {}
         statement, names = found
-        return statement, dict(zip(names, values, strict=True))
+        return statement, {name: parameter.value for name, parameter in zip(names, parameters, strict=True)}
 
     def rows(self, key: tuple, inputs: Sequence[ColumnElement], build: Callable[[], Executable]) -> list[Row]:
         """The rows of ``statement``, straight from the connection, all fetched at
