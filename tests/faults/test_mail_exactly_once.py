@@ -1,9 +1,17 @@
-"""No email twice, and none lost, while the database drops the worker's connections.
+"""No email twice, and none lost, while the database fails the worker.
 
 A real Celery worker drains 1,000 outbox rows to a real SMTP server (aiosmtpd)
-while, every few seconds, the test terminates the worker's PostgreSQL connections
-(``pg_terminate_backend``) or, on SQLite, holds the write lock longer than the
-worker waits for it. Every message must arrive exactly once.
+while the database fails it in two ways:
+
+- every few seconds, at whatever moment it comes: PostgreSQL terminates the
+  worker's connections (``pg_terminate_backend``); SQLite's write lock is held
+  longer than the worker waits for it;
+- each time another third of the emails has gone, while the worker is writing a
+  step down: PostgreSQL makes its UPDATE wait for a lock and terminates it while it
+  waits; SQLite holds the write lock until the worker's write has failed. These are
+  made to happen, not left to the timing of the first kind.
+
+Every message must arrive exactly once.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 
@@ -21,51 +30,130 @@ from clinic.extensions import db as _db
 from clinic.mail.delivery import message_id_header
 from clinic.mail.models import OutboxMessage
 from clinic.mail.outbox import LOST_TASK_AFTER, email_row, insert_emails, sweep
-from tests.conftest import PG_ADMIN_URL, TARGET
+from tests.conftest import TARGET
 from tests.mail.smtp import SmtpServer
 from tests.worker.processes import broker, wait_until
 from tests.worker.test_processes import app_config
 
 MESSAGES = 1000
 FAULT_EVERY = 3.0  # seconds
+FAILED_WRITES_AT = (0, MESSAGES // 3, 2 * MESSAGES // 3)  # emails sent
+FAILED_WRITE = "outbox: the database failed a write"
 WORKER_APPLICATION = "clinic-exactly-once-worker"
+SENT = text("SELECT count(*) FROM outbox_messages WHERE status = 'sent'")
 
 
 class Faults(threading.Thread):
-    """Every few seconds, the database fails the worker (bounded: stops when told or
-    after ten minutes)."""
+    """The database failing the worker, from ``with`` to its end (bounded: ten
+    minutes at most)."""
 
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, worker_log: Path):
         super().__init__(daemon=True)
         self.database_url = database_url
+        self.worker_log = worker_log
         self.stop = threading.Event()
-        self.count = 0
+        self.failed_writes = 0  # faults of the second kind, each seen in the worker's log
+
+    def __enter__(self) -> Faults:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.join(timeout=60)
 
     def run(self) -> None:
         deadline = time.monotonic() + 600
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT") if TARGET == "postgresql" else None
+        if TARGET == "postgresql":
+            self.engine = create_engine(self.database_url, isolation_level="AUTOCOMMIT")
+        next_fault = time.monotonic() + FAULT_EVERY
+        writes_to_fail = list(FAILED_WRITES_AT)
         try:
-            while not self.stop.wait(FAULT_EVERY) and time.monotonic() < deadline:
-                if admin is not None:
-                    with admin.connect() as conn:
-                        killed = conn.scalar(
+            while not self.stop.wait(0.05) and time.monotonic() < deadline:
+                if writes_to_fail and self._sent() >= writes_to_fail[0]:
+                    writes_to_fail.pop(0)
+                    self.failed_writes += self._fail_a_write()
+                if time.monotonic() >= next_fault:
+                    self._fail_now()
+                    next_fault = time.monotonic() + FAULT_EVERY
+        finally:
+            if TARGET == "postgresql":
+                self.engine.dispose()
+
+    def _sent(self) -> int:
+        if TARGET == "postgresql":
+            with self.engine.connect() as conn:
+                return conn.scalar(SENT)
+        with self._sqlite() as conn:
+            return conn.execute(SENT.text).fetchone()[0]
+
+    def _sqlite(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.database_url.removeprefix("sqlite:///"), isolation_level=None)
+
+    def _fail_now(self) -> None:
+        if TARGET == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": WORKER_APPLICATION},
+                )
+            return
+        holder = self._sqlite()
+        holder.execute("BEGIN IMMEDIATE")  # the worker gives up after 0.2 s
+        time.sleep(1.0)
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    def _fail_a_write(self) -> int:
+        """1 once the worker has logged a write the database failed, else 0 (30 s)."""
+        logged = self._failed_writes_logged()
+        if TARGET == "postgresql":
+            holder = create_engine(self.database_url).connect()
+            try:
+                # The worker's UPDATEs wait for this lock; its reads do not.
+                holder.execute(text("LOCK TABLE outbox_messages IN SHARE MODE"))
+                if self._poll(self._waiting_for_the_lock):
+                    with self.engine.connect() as conn:
+                        conn.execute(
                             text(
-                                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                                " WHERE application_name = :name"
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                " WHERE application_name = :name AND wait_event_type = 'Lock'"
                             ),
                             {"name": WORKER_APPLICATION},
                         )
-                    self.count += killed
-                else:
-                    holder = sqlite3.connect(self.database_url.removeprefix("sqlite:///"), isolation_level=None)
-                    holder.execute("BEGIN IMMEDIATE")  # the worker gives up after 0.2 s
-                    time.sleep(1.0)
-                    holder.execute("ROLLBACK")
-                    holder.close()
-                    self.count += 1
-        finally:
-            if admin is not None:
-                admin.dispose()
+                failed = self._poll(lambda: self._failed_writes_logged() > logged)
+            finally:
+                holder.rollback()
+                holder.close()
+                holder.engine.dispose()
+        else:
+            holder = self._sqlite()
+            holder.execute("BEGIN IMMEDIATE")  # until the worker's write has given up
+            try:
+                failed = self._poll(lambda: self._failed_writes_logged() > logged)
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+        return 1 if failed else 0
+
+    def _waiting_for_the_lock(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = :name AND wait_event_type = 'Lock'"
+                ),
+                {"name": WORKER_APPLICATION},
+            ) > 0
+
+    def _failed_writes_logged(self) -> int:
+        return self.worker_log.read_text(errors="replace").count(FAILED_WRITE)
+
+    def _poll(self, predicate, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while not (value := predicate()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return value
 
 
 def _queue_messages() -> list[str]:
@@ -88,7 +176,7 @@ def _status_counts() -> dict[str, int]:
     return dict(_db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
 
 
-def test_a_worker_drains_1000_emails_while_its_connections_are_terminated(app, db, database_url, redis_queue, workers):
+def test_a_worker_drains_1000_emails_while_the_database_fails_it(app, db, database_url, redis_queue, workers):
     server = SmtpServer().start()
     mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": server.port}
     if TARGET == "postgresql":
@@ -97,40 +185,34 @@ def test_a_worker_drains_1000_emails_while_its_connections_are_terminated(app, d
     else:
         worker_database = database_url
         faults_on = {"SQLITE_BUSY_TIMEOUT": 0.2}
-    faults = Faults(database_url)
     try:
         worker = workers(app_config(worker_database, **redis_queue, **mail, **faults_on))
         with broker(app, **redis_queue, **mail):
             keys = _queue_messages()
-            faults.start()
-            last_sweep = time.monotonic()
+            with Faults(database_url, worker.log_path) as faults:
+                last_sweep = time.monotonic()
 
-            def drained():
-                nonlocal last_sweep
-                counts = _status_counts()
-                if counts.get("sent") == MESSAGES:
-                    return counts
-                # What the beat would do: queue again rows whose task gave up.
-                if time.monotonic() - last_sweep > 20:
-                    _db.session.commit()  # the sweep writes first (SQLite: no stale snapshot)
-                    sweep(utcnow() + LOST_TASK_AFTER + timedelta(seconds=1))
-                    _db.session.commit()
-                    last_sweep = time.monotonic()
-                return None
+                def drained():
+                    nonlocal last_sweep
+                    counts = _status_counts()
+                    if counts.get("sent") == MESSAGES:
+                        return counts
+                    # What the beat would do: queue again rows whose task gave up.
+                    if time.monotonic() - last_sweep > 20:
+                        _db.session.commit()  # the sweep writes first (SQLite: no stale snapshot)
+                        sweep(utcnow() + LOST_TASK_AFTER + timedelta(seconds=1))
+                        _db.session.commit()
+                        last_sweep = time.monotonic()
+                    return None
 
-            counts = wait_until(drained, timeout=420, what=f"all {MESSAGES} emails sent ({worker.output()[-2000:]})")
-            faults.stop.set()
-            faults.join(timeout=30)
+                counts = wait_until(drained, timeout=420, what=f"all {MESSAGES} emails sent ({worker.output()[-2000:]})")
 
             assert counts == {"sent": MESSAGES}
-            assert faults.count >= 3, "the database never failed the worker"
-            # It failed the worker while it was writing a step down, too (not only between tasks).
-            assert "outbox: the database failed a write" in worker.log_path.read_text(errors="replace")
+            assert faults.failed_writes == len(FAILED_WRITES_AT), worker.output()[-2000:]
             received = Counter(message["Message-ID"] for message in server.recorder.wait_for(MESSAGES, timeout=10))
             sender = app.config["MAIL_DEFAULT_SENDER"]
             assert received == Counter({message_id_header(key, sender): 1 for key in keys})
             time.sleep(1)  # a late duplicate would show now
             assert len(server.messages) == MESSAGES
     finally:
-        faults.stop.set()
         server.stop()
