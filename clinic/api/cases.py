@@ -92,8 +92,10 @@ class FamilyPageOut(Out):
     per_page: int
 
 
-def child_out(child: Child, today: date, next_screening: NextScreening | None) -> dict:
-    # Field by field: the ages and the next screening are computed for a date.
+def child_out(child: Child, today: date, next_screening: NextScreening | None) -> ChildOut:
+    # Field by field: the ages and the next screening are computed for a date. The
+    # model, not its JSON: a family's model takes it as it is, where a dict of it was
+    # validated a second time (each child of the family list, twice).
     uses_corrected = ages.uses_corrected_age(child.date_of_birth, child.gestational_age_weeks, today)
     return ChildOut(
         id=child.id,
@@ -117,21 +119,25 @@ def child_out(child: Child, today: date, next_screening: NextScreening | None) -
             if next_screening is not None
             else None
         ),
-    ).model_dump(mode="json")
+    )
 
 
 def caregiver_out(caregiver: Caregiver) -> dict:
     return CaregiverOut.model_validate(caregiver).model_dump(mode="json")
 
 
-def _children_out(children: list[Child]) -> list[dict]:
+def _children_out(children: list[Child]) -> list[ChildOut]:
     """The children with their ages and next screening (one query for them all)."""
     today = clock.today()
     schedule = next_screenings(children, today)
     return [child_out(child, today, schedule.get(child.id)) for child in children]
 
 
-def _summary(family: Family, children: dict[int, dict]) -> dict:
+def _child_json(child: Child) -> dict:
+    return _children_out([child])[0].model_dump(mode="json")
+
+
+def _summary(family: Family, children: dict[int, ChildOut]) -> dict:
     """A family's list fields; its children come computed (ages, next screening)."""
     return {
         "id": family.id,
@@ -144,7 +150,7 @@ def _summary(family: Family, children: dict[int, dict]) -> dict:
 
 
 def family_out(family: Family) -> dict:
-    children = {c["id"]: c for c in _children_out(family.children)}
+    children = {c.id: c for c in _children_out(family.children)}
     open_referral_id = referral_queries.active_referral_id(family.id)
     return FamilyOut(
         **_summary(family, children),
@@ -170,7 +176,7 @@ class FamilyQuery(Page):
 )
 def families_list(query: FamilyQuery):
     page = queries.search_families(g.user, q=query.q, page=query.page, per_page=query.per_page, status=query.status)
-    children = {c["id"]: c for c in _children_out([child for family in page.items for child in family.children])}
+    children = {c.id: c for c in _children_out([child for family in page.items for child in family.children])}
     services.record_family_list_view(g.user, page.items)
     return FamilyPageOut(
         items=[_summary(family, children) for family in page.items],
@@ -306,7 +312,7 @@ class ChildIn(Body):
 def child_create(family_id: int, body: ChildIn):
     family = get_family_or_404(g.user, family_id)
     child = services.add_child(g.user, family, **body.model_dump())
-    return _children_out([child])[0]
+    return _child_json(child)
 
 
 @endpoint(
@@ -316,7 +322,7 @@ def child_create(family_id: int, body: ChildIn):
 def child_detail(child_id: int):
     child = get_child_or_404(g.user, child_id)
     services.record_view(g.user, "child", child.id, child.family_id)
-    return _children_out([child])[0]
+    return _child_json(child)
 
 
 class ChildPatch(Patch):
@@ -334,4 +340,4 @@ class ChildPatch(Patch):
 )
 def child_update(child_id: int, body: ChildPatch):
     child = get_child_or_404(g.user, child_id)
-    return _children_out([services.update_child(g.user, child, **body.changes())])[0]
+    return _child_json(services.update_child(g.user, child, **body.changes()))
