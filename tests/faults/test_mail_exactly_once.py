@@ -20,6 +20,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,7 +85,7 @@ class Faults(threading.Thread):
         if TARGET == "postgresql":
             with self.engine.connect() as conn:
                 return conn.scalar(SENT)
-        with self._sqlite() as conn:
+        with closing(self._sqlite()) as conn:
             return conn.execute(SENT.text).fetchone()[0]
 
     def _sqlite(self) -> sqlite3.Connection:
