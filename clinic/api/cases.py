@@ -94,8 +94,8 @@ class FamilyPageOut(Out):
 
 def child_out(child: Child, today: date, next_screening: NextScreening | None) -> ChildOut:
     # Field by field: the ages and the next screening are computed for a date. The
-    # model, not its JSON: a family's model takes it as it is, where a dict of it was
-    # validated a second time (each child of the family list, twice).
+    # model, not its JSON: a family's model takes it as it is, a dict it would
+    # validate again.
     uses_corrected = ages.uses_corrected_age(child.date_of_birth, child.gestational_age_weeks, today)
     return ChildOut(
         id=child.id,
