@@ -54,7 +54,7 @@ class Prebuilt:
             self._built[full_key] = statement, [parameter.key for parameter in parameters]
             return statement, {}
         statement, names = found
-        return statement, {name: parameter.value for name, parameter in zip(names, parameters, strict=True)}
+        return statement, {name: parameter.effective_value for name, parameter in zip(names, parameters, strict=True)}
 
     def rows(self, key: tuple, inputs: Sequence[ColumnElement], build: Callable[[], Executable]) -> list[Row]:
         """The rows of ``statement``, straight from the connection, all fetched at

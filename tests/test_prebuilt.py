@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from clinic.cases.models import Family
 from clinic.prebuilt import Prebuilt
@@ -37,6 +37,14 @@ def test_each_call_gets_its_own_values_and_each_shape_is_built_once(db):
     # The same shape under another key is a statement of its own.
     prebuilt.rows(("other",), [Family.assigned_visitor_id == ana.id], lambda: select(Family.id).where(Family.id < 0))
     assert family_ids(Family.assigned_visitor_id == ana.id) == ana_families
+    # A value given by a function (``bindparam(callable_=...)``) is the function's answer
+    # for the call, as SQLAlchemy's own cache binds it.
+
+    def visitor_is(user):
+        return Family.assigned_visitor_id == bindparam("visitor", callable_=lambda: user.id)
+
+    assert family_ids(visitor_is(ana)) == ana_families
+    assert family_ids(visitor_is(ben)) == {ben_family}
 
 
 def test_rule_10_on_each_day_and_for_each_visitor_reads_that_day_and_that_visitor(db):
