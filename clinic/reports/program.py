@@ -308,41 +308,44 @@ def referral_counts(
     A referral sent before services were recorded has no known clock (45 or 30
     days), so the measure leaves it out as missing.
     """
-    sent = Referral.sent_on.between(period_from, period_to)
-    deadline = add_days(
-        Referral.sent_on,
-        case(
-            (Referral.service == "early_intervention", literal_int(EARLY_INTERVENTION_DAYS)),
-            else_=literal_int(OTHER_SERVICE_DAYS),
-        ),
-    )
-    known = and_(sent, Referral.service.is_not(None))
-    counted = and_(known, (Referral.service_contact_on.is_not(None)) | (deadline < min(period_to, today)))
-    on_time = and_(counted, Referral.service_contact_on <= deadline)
-    begins, ends = _instant(period_from), _instant(period_to + timedelta(days=1))
-    closed_in_period = and_(Referral.status == "closed", Referral.status_since >= begins, Referral.status_since < ends)
-    opened = and_(Referral.created_at >= begins, Referral.created_at < ends)
+    last = min(period_to, today)
 
-    def total(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    (row,) = _STATEMENTS.rows(
-        ("referral_counts", period_from, period_to, min(period_to, today), zone),
-        scope,
-        lambda: select(
-            total(on_time),
-            total(counted),
-            total(and_(sent, Referral.service.is_(None))),
-            total(opened),
-            total(sent),
-            *(total(and_(closed_in_period, Referral.outcome == outcome)) for outcome in OUTCOMES),
+    def build():
+        sent = _sent_in((period_from, period_to))
+        deadline = add_days(
+            Referral.sent_on,
+            case(
+                (Referral.service == "early_intervention", literal_int(EARLY_INTERVENTION_DAYS)),
+                else_=literal_int(OTHER_SERVICE_DAYS),
+            ),
         )
-        .join(Family, Family.id == Referral.family_id)
-        # Only referrals that can count: each branch has its index.
-        .where(*scope, sent | opened | closed_in_period),
-    )
+        known = and_(sent, Referral.service.is_not(None))
+        counted = and_(known, (Referral.service_contact_on.is_not(None)) | (deadline < last))
+        on_time = and_(counted, Referral.service_contact_on <= deadline)
+        begins, ends = _instant(period_from), _instant(period_to + timedelta(days=1))
+        closed_in_period = and_(Referral.status == "closed", Referral.status_since >= begins, Referral.status_since < ends)
+        opened = and_(Referral.created_at >= begins, Referral.created_at < ends)
+
+        def total(condition):
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        return (
+            select(
+                total(on_time),
+                total(counted),
+                total(and_(sent, Referral.service.is_(None))),
+                total(opened),
+                total(sent),
+                *(total(and_(closed_in_period, Referral.outcome == outcome)) for outcome in OUTCOMES),
+            )
+            .join(Family, Family.id == Referral.family_id)
+            # Only referrals that can count: each branch has its index.
+            .where(*scope, sent | opened | closed_in_period)
+        )
+
+    (row,) = _STATEMENTS.rows(("referral_counts", period_from, period_to, last, zone), scope, build)
     numerator, denominator, missing, opened_count, sent_count, *closed = (int(value) for value in row)
-    medians = _medians(scope, sent, (period_from, period_to), zone)
+    medians = _medians(scope, (period_from, period_to), zone)
     return (
         Measure("referral_connected_on_time", numerator, denominator, missing),
         ReferralCounts(
@@ -355,21 +358,26 @@ def referral_counts(
     )
 
 
+def _sent_in(period: tuple[date, date]) -> ColumnElement[bool]:
+    """Referrals sent in the period: what the measure, the counts and the medians count."""
+    return Referral.sent_on.between(*period)
+
+
 def _kind(kind: str):
     """A constant text column naming which span a row of the medians' union holds."""
     return cast(literal(kind), String).label("kind")
 
 
-def _medians(
-    scope: list[ColumnElement[bool]], sent: ColumnElement[bool], period: tuple[date, date], zone: str
-) -> dict[str, float]:
-    """Median days opened → sent and sent → first contact of the referrals ``sent`` in
-    the ``period``, in one query: both databases have window functions, only
+def _medians(scope: list[ColumnElement[bool]], period: tuple[date, date], zone: str) -> dict[str, float]:
+    """Median days opened → sent and sent → first contact of the referrals sent in the
+    ``period``, in one query: both databases have window functions, only
     PostgreSQL a median aggregate, so the middle row (or the two middle rows) is
     picked by rank."""
 
     def build():
-        base = select().select_from(Referral).join(Family, Family.id == Referral.family_id).where(*scope, sent)
+        base = (
+            select().select_from(Referral).join(Family, Family.id == Referral.family_id).where(*scope, _sent_in(period))
+        )
         spans = union_all(
             base.add_columns(
                 _kind("opened_to_sent"),
